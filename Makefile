@@ -1,0 +1,67 @@
+# Set-up and everyday commands. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+VENDOR := static/vendor
+export DJANGO_SETTINGS_MODULE := integrity.settings
+
+.PHONY: run test lint format assets messages migrate seed venv browser clean-db
+
+$(VENV)/.installed: pyproject.toml
+	@PYBIN=$$(scripts/find-python) || exit 1; \
+	  [ -x $(PY) ] || $$PYBIN -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+# Front-end assets from npm (pinned in package.json / package-lock.json), served locally.
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/echarts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	@touch $@
+
+assets: $(VENDOR)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# Development server on the embedded PostgreSQL (var/pgdata) unless DATABASE_URL is set;
+# Celery runs tasks eagerly in-process unless REDIS_URL is set.
+run: venv assets seed
+	@echo ""
+	@echo "  Platform: http://127.0.0.1:8000/   demo users: admin fn-office fn-staff fn-clerk fn-leader"
+	@echo "            fn-clerk2 lh-office cd-city evaluator   password: Demo@2026pass"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Headless Chromium for the browser tests: installed where we can (root on Debian).
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: venv assets browser
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run makemigrations"; exit 1; }
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Extract and compile translations (zh_Hans). The compiled .mo files are committed.
+messages: venv
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=node_modules --ignore=.venv --ignore=static/vendor
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=node_modules

@@ -1,0 +1,124 @@
+"""Forms check shape only; rules live in models' clean() and in services."""
+
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.utils.translation import gettext_lazy as _
+
+from .choices import AGENCY_ROLES, Role
+from .models import Agency, Tenant, User
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=password_validators_help_text_html,
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"), strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self):
+        value = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("The current password is wrong."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two passwords differ."))
+        return data
+
+
+class SetPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=password_validators_help_text_html,
+    )
+
+
+class TenantForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["name", "division_code", "level", "parent", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Tenant.objects.filter(level="city")
+
+
+class AgencyForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = [
+            "name",
+            "kind",
+            "credit_code",
+            "ranking_group",
+            "leader_name",
+            "contact_name",
+            "contact_phone",
+        ]
+
+    def __init__(self, *args, tenant_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ranking_group"].required = False
+        self.fields["ranking_group"].help_text = _(
+            "Left empty: townships, sub-districts and development zones rank together, "
+            "all other agencies rank as departments."
+        )
+        if tenant_choices is not None:
+            self.fields["tenant"] = forms.ModelChoiceField(
+                label=_("Jurisdiction"), queryset=tenant_choices
+            )
+            self.order_fields(["tenant"])
+
+
+class AgencyImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "phone", "email", "role", "tenant", "agency"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = Role.choices
+        if not actor.is_platform_admin:
+            roles = [(v, label) for v, label in Role.choices if v != Role.PLATFORM_ADMIN]
+            del self.fields["tenant"]
+        else:
+            self.fields["tenant"].queryset = Tenant.objects.all()
+        self.fields["role"].choices = roles
+        self.fields["agency"].queryset = Agency.objects.writable_by(actor).filter(is_active=True)
+        self.fields["agency"].help_text = _(
+            "Required for agency clerks and leaders; leave empty for other roles."
+        )
+        self.agency_roles = [str(r) for r in AGENCY_ROLES]
+
+
+class UserCreateForm(UserForm):
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=_("The user must change it at first login."),
+    )

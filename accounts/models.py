@@ -1,0 +1,243 @@
+import pgtrigger
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from integrity.audit import audited
+from integrity.tenancy import TenantScopedQuerySet
+
+from .choices import (
+    AGENCY_ROLES,
+    AgencyKind,
+    Outcome,
+    RankingGroup,
+    Role,
+    SecurityEventKind,
+    TenantLevel,
+)
+from .validators import validate_credit_code, validate_division_code
+
+
+@audited()
+class Tenant(models.Model):
+    """A jurisdiction (辖区): a city, or a county below a city. Each county's data is its own."""
+
+    name = models.CharField(_("name"), max_length=100)
+    division_code = models.CharField(
+        _("administrative division code"),
+        max_length=6,
+        unique=True,
+        validators=[validate_division_code],
+    )
+    level = models.CharField(_("level"), max_length=10, choices=TenantLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TenantScopedQuerySet.as_manager()
+    scope_tenant = "pk"
+    scope_agency = None
+    agency_roles_read_tenant = True
+
+    class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+        ordering = ["division_code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.level == TenantLevel.COUNTY and self.parent_id is None:
+            raise ValidationError({"parent": _("A county belongs to a city.")})
+        if self.level == TenantLevel.CITY and self.parent_id is not None:
+            raise ValidationError({"parent": _("A city has no parent jurisdiction here.")})
+        if self.parent_id and self.parent.level != TenantLevel.CITY:
+            raise ValidationError({"parent": _("The parent jurisdiction must be a city.")})
+
+
+@audited()
+class Agency(models.Model):
+    """An agency (单位): township, sub-district, development zone, department, institution, SOE."""
+
+    tenant = models.ForeignKey(
+        Tenant, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="agencies"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=30, choices=AgencyKind.choices)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+    )
+    ranking_group = models.CharField(
+        _("ranking group"), max_length=20, choices=RankingGroup.choices
+    )
+    leader_name = models.CharField(_("leader"), max_length=50, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TenantScopedQuerySet.as_manager()
+    scope_tenant = "tenant"
+    scope_agency = "pk"
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["tenant_id", "ranking_group", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="agency_unique_name"),
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="agency_unique_credit_code",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "is_active", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScopedUserManager(UserManager.from_queryset(TenantScopedQuerySet)):
+    pass
+
+
+@audited(exclude=["password", "last_login", "failed_login_count"])
+class User(AbstractUser):
+    """A person with an account: belongs to a tenant, and to an agency for agency roles."""
+
+    display_name = models.CharField(_("full name"), max_length=50, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    tenant = models.ForeignKey(
+        Tenant,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    failed_login_count = models.PositiveIntegerField(_("failed logins"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    objects = ScopedUserManager()
+    scope_tenant = "tenant"
+    scope_agency = "agency"
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.PLATFORM_ADMIN
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.role != Role.PLATFORM_ADMIN and self.tenant_id is None:
+            errors["tenant"] = _("Every role except the platform administrator needs a tenant.")
+        if self.role in AGENCY_ROLES:
+            if self.agency_id is None:
+                errors["agency"] = _("Agency clerks and leaders belong to an agency.")
+            elif self.agency.tenant_id != self.tenant_id:
+                errors["agency"] = _("The agency must belong to the user's jurisdiction.")
+        elif self.agency_id is not None and self.role != Role.EVALUATOR:
+            errors["agency"] = _("Only agency clerks and leaders belong to an agency.")
+        if (
+            self.role == Role.CITY_VIEWER
+            and self.tenant_id
+            and self.tenant.level != TenantLevel.CITY
+        ):
+            errors["tenant"] = _("A city viewer belongs to a city.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class SecurityEvent(models.Model):
+    """A security event (安全事件): logins, locks, permission changes, exports, API-key use.
+
+    Append-only: a trigger refuses UPDATE and DELETE.
+    """
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=30, choices=SecurityEventKind.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    tenant = models.ForeignKey(
+        Tenant,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = TenantScopedQuerySet.as_manager()
+    scope_tenant = "tenant"
+    scope_agency = None
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"]),
+            models.Index(fields=["ip_address", "kind", "created_at"]),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="security_event_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"

@@ -1,0 +1,374 @@
+"""Writes for tenants, agencies and users. Each service is atomic, validates with full_clean()
+and runs inside the audit context of its caller (request middleware, command or task)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from integrity.net import client_ip
+
+from .choices import Outcome, SecurityEventKind, default_ranking_group
+from .models import Agency, SecurityEvent, Tenant, User
+from .validators import normalize_credit_code
+
+TENANT_FIELDS = ("name", "division_code", "level", "parent", "is_active")
+AGENCY_FIELDS = (
+    "name",
+    "kind",
+    "credit_code",
+    "ranking_group",
+    "leader_name",
+    "contact_name",
+    "contact_phone",
+    "is_active",
+)
+USER_FIELDS = ("username", "display_name", "phone", "email", "role", "tenant", "agency")
+PERMISSION_FIELDS = ("role", "tenant", "agency", "is_active")
+
+
+def security_event_record(
+    *,
+    kind: str,
+    outcome: str = Outcome.SUCCESS,
+    request=None,
+    user=None,
+    username: str = "",
+    tenant=None,
+    **detail,
+) -> SecurityEvent:
+    if user is not None:
+        username = username or user.get_username()
+        tenant = tenant or user.tenant
+    return SecurityEvent.objects.create(
+        kind=kind,
+        outcome=outcome,
+        user=user,
+        username=username[:150],
+        tenant=tenant,
+        ip_address=client_ip(request) if request is not None else None,
+        detail=detail,
+    )
+
+
+def _tenant_of(user: User, actor: User | None):
+    return user.tenant or (actor.tenant if actor is not None else None)
+
+
+def _apply(instance, data: dict, fields: tuple[str, ...]) -> list[str]:
+    changed = []
+    for field in fields:
+        if field in data and getattr(instance, field) != data[field]:
+            setattr(instance, field, data[field])
+            changed.append(field)
+    return changed
+
+
+# Tenants ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tenant_create(*, data: dict, actor: User) -> Tenant:
+    tenant = Tenant()
+    _apply(tenant, data, TENANT_FIELDS)
+    tenant.full_clean()
+    tenant.save()
+    return tenant
+
+
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, data: dict, actor: User) -> Tenant:
+    changed = _apply(tenant, data, TENANT_FIELDS)
+    if changed:
+        tenant.full_clean()
+        tenant.save(update_fields=[*changed, "updated_at"])
+    return tenant
+
+
+# Agencies ---------------------------------------------------------------------------------
+
+
+def _prepare_agency(agency: Agency, data: dict) -> list[str]:
+    data = dict(data)
+    if "credit_code" in data:
+        data["credit_code"] = normalize_credit_code(data["credit_code"] or "")
+    if not data.get("ranking_group") and data.get("kind"):
+        data["ranking_group"] = default_ranking_group(data["kind"])
+    return _apply(agency, data, AGENCY_FIELDS)
+
+
+@transaction.atomic
+def agency_create(*, tenant: Tenant, data: dict, actor: User) -> Agency:
+    agency = Agency(tenant=tenant)
+    _prepare_agency(agency, data)
+    agency.full_clean()
+    agency.save()
+    return agency
+
+
+@transaction.atomic
+def agency_update(*, agency: Agency, data: dict, actor: User) -> Agency:
+    changed = _prepare_agency(agency, data)
+    if changed:
+        agency.full_clean()
+        agency.save(update_fields=[*changed, "updated_at"])
+    return agency
+
+
+@transaction.atomic
+def agency_set_active(*, agency: Agency, active: bool, actor: User) -> Agency:
+    if agency.is_active != active:
+        agency.is_active = active
+        agency.save(update_fields=["is_active", "updated_at"])
+        if not active:
+            # A deactivated agency's accounts stop working with it.
+            User.objects.filter(agency=agency, is_active=True).update(is_active=False)
+    return agency
+
+
+@transaction.atomic
+def agencies_import(*, tenant: Tenant, rows: list[dict], actor: User) -> dict[str, int]:
+    """Create or update agencies (matched by name within the tenant) from validated rows.
+
+    All or nothing: the caller validated every row; any database error rolls everything back.
+    """
+    existing = {a.name: a for a in Agency.objects.for_tenant(tenant).select_for_update()}
+    created, updated = [], 0
+    for data in rows:
+        agency = existing.get(data["name"]) or Agency(tenant=tenant)
+        changed = _prepare_agency(agency, data)
+        agency.full_clean(validate_unique=False)
+        if agency.pk is None:
+            created.append(agency)
+        elif changed:
+            agency.save(update_fields=[*changed, "updated_at"])
+            updated += 1
+    Agency.objects.bulk_create(created)
+    return {"created": len(created), "updated": updated}
+
+
+# Users ------------------------------------------------------------------------------------
+
+
+def _check_password(password: str, user: User) -> None:
+    validate_password(password, user)
+
+
+def _record_permission_change(user: User, before: dict, actor: User, request) -> None:
+    after = {f: _permission_value(user, f) for f in PERMISSION_FIELDS}
+    if before != after:
+        security_event_record(
+            kind=SecurityEventKind.PERMISSION_CHANGED,
+            request=request,
+            user=actor,
+            tenant=_tenant_of(user, actor),
+            target=user.get_username(),
+            before=before,
+            after=after,
+        )
+
+
+def _permission_value(user: User, field: str):
+    if field in ("tenant", "agency"):
+        return getattr(user, f"{field}_id")
+    return getattr(user, field)
+
+
+@transaction.atomic
+def user_create(*, data: dict, password: str, actor: User, request=None) -> User:
+    user = User(must_change_password=True)
+    _apply(user, data, USER_FIELDS)
+    user.full_clean(exclude=["password"])
+    _check_password(password, user)
+    user.set_password(password)
+    user.is_staff = user.is_superuser = user.is_platform_admin
+    user.save()
+    _record_permission_change(
+        user, {f: None for f in PERMISSION_FIELDS}, actor=actor, request=request
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict, actor: User, request=None) -> User:
+    before = {f: _permission_value(user, f) for f in PERMISSION_FIELDS}
+    changed = _apply(user, data, USER_FIELDS)
+    if changed:
+        user.full_clean(exclude=["password"])
+        user.is_staff = user.is_superuser = user.is_platform_admin
+        user.save(update_fields=[*changed, "is_staff", "is_superuser"])
+        _record_permission_change(user, before, actor=actor, request=request)
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool, actor: User, request=None) -> User:
+    if user.pk == actor.pk and not active:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    before = {f: _permission_value(user, f) for f in PERMISSION_FIELDS}
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    _record_permission_change(user, before, actor=actor, request=request)
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, user: User, password: str, actor: User, request=None) -> User:
+    _check_password(password, user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.failed_login_count = 0
+    user.save(update_fields=["password", "must_change_password", "failed_login_count"])
+    security_event_record(
+        kind=SecurityEventKind.PASSWORD_RESET,
+        request=request,
+        user=actor,
+        tenant=_tenant_of(user, actor),
+        target=user.get_username(),
+    )
+    return user
+
+
+@transaction.atomic
+def user_lock(*, user: User, actor: User, request=None, until=None) -> User:
+    if user.pk == actor.pk:
+        raise ValidationError(_("You cannot lock your own account."))
+    # "Locked by an administrator" lasts until an administrator unlocks it.
+    user.locked_until = until or timezone.now() + timedelta(days=365 * 100)
+    user.save(update_fields=["locked_until"])
+    security_event_record(
+        kind=SecurityEventKind.ACCOUNT_LOCKED,
+        request=request,
+        user=actor,
+        tenant=_tenant_of(user, actor),
+        target=user.get_username(),
+        by="administrator",
+    )
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, user: User, actor: User, request=None) -> User:
+    user.locked_until = None
+    user.failed_login_count = 0
+    user.save(update_fields=["locked_until", "failed_login_count"])
+    security_event_record(
+        kind=SecurityEventKind.ACCOUNT_UNLOCKED,
+        request=request,
+        user=actor,
+        tenant=_tenant_of(user, actor),
+        target=user.get_username(),
+    )
+    return user
+
+
+@transaction.atomic
+def user_change_own_password(*, user: User, password: str, request=None) -> User:
+    _check_password(password, user)
+    if user.check_password(password):
+        raise ValidationError(_("The new password must differ from the current one."))
+    user.set_password(password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    security_event_record(kind=SecurityEventKind.PASSWORD_CHANGED, request=request, user=user)
+    return user
+
+
+# Login ------------------------------------------------------------------------------------
+
+
+class LoginRefused(Exception):
+    """Shown to the user as it is; never says whether the username exists."""
+
+
+def _address_blocked(ip: str | None) -> bool:
+    if not ip:
+        return False
+    since = timezone.now() - settings.LOGIN_LOCK_DURATION
+    failures = SecurityEvent.objects.filter(
+        ip_address=ip, kind=SecurityEventKind.LOGIN_FAILED, created_at__gte=since
+    ).count()
+    return failures >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+def login_attempt(*, request, username: str, password: str) -> User:
+    """Authenticate, with account and address lockout. Raises LoginRefused with the reason."""
+    ip = client_ip(request)
+    if _address_blocked(ip):
+        security_event_record(
+            kind=SecurityEventKind.ADDRESS_BLOCKED,
+            outcome=Outcome.FAILURE,
+            request=request,
+            username=username,
+        )
+        raise LoginRefused(
+            _("Too many failed logins from this address. Try again in 15 minutes.")
+        )
+    account = User.objects.filter(username=username).first()
+    if account is not None and account.is_locked:
+        security_event_record(
+            kind=SecurityEventKind.LOGIN_FAILED,
+            outcome=Outcome.FAILURE,
+            request=request,
+            user=account,
+            reason="locked",
+        )
+        raise LoginRefused(_locked_message(account))
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        _login_failed(request=request, username=username, account=account)
+        if account is not None:
+            account.refresh_from_db(fields=["locked_until"])
+            if account.is_locked:
+                raise LoginRefused(_locked_message(account))
+        raise LoginRefused(_("Wrong username or password."))
+    if user.failed_login_count:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0)
+    security_event_record(kind=SecurityEventKind.LOGIN, request=request, user=user)
+    return user
+
+
+def _locked_message(account: User) -> str:
+    minutes = max(1, int((account.locked_until - timezone.now()).total_seconds() // 60) + 1)
+    if minutes > 60 * 24:
+        return _("This account is locked. Ask your administrator to unlock it.")
+    return _(
+        "This account is locked after repeated failed logins. Try again in %(minutes)d "
+        "minutes or ask your administrator to unlock it."
+    ) % {"minutes": minutes}
+
+
+@transaction.atomic
+def _login_failed(*, request, username: str, account: User | None) -> None:
+    security_event_record(
+        kind=SecurityEventKind.LOGIN_FAILED,
+        outcome=Outcome.FAILURE,
+        request=request,
+        user=account,
+        username=username,
+        reason="credentials",
+    )
+    if account is None:
+        return
+    User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
+    account.refresh_from_db(fields=["failed_login_count"])
+    if account.failed_login_count >= settings.LOGIN_FAILURE_LIMIT:
+        account.locked_until = timezone.now() + settings.LOGIN_LOCK_DURATION
+        account.failed_login_count = 0
+        account.save(update_fields=["locked_until", "failed_login_count"])
+        security_event_record(
+            kind=SecurityEventKind.ACCOUNT_LOCKED,
+            outcome=Outcome.FAILURE,
+            request=request,
+            user=account,
+            by="failed_logins",
+        )

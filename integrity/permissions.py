@@ -1,0 +1,84 @@
+"""The permission matrix (role × action), enforced here for HTML views and the API alike.
+
+ARCHITECTURE.md prints this matrix; `tests/test_permissions.py` checks that the document and the
+code agree. What a role may do is decided here; which rows it may do it to is decided by
+`integrity.tenancy` (tenant and agency scoping).
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from accounts.choices import Role
+
+PA, OA, OS = Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN, Role.OFFICE_STAFF
+AC, AL, EV, CV = Role.AGENCY_CLERK, Role.AGENCY_LEADER, Role.EVALUATOR, Role.CITY_VIEWER
+
+MATRIX: dict[str, frozenset[str]] = {
+    "tenant.view": frozenset({PA, OA, OS, CV}),
+    "tenant.manage": frozenset({PA}),
+    "agency.view": frozenset({PA, OA, OS, CV, AC, AL, EV}),
+    "agency.manage": frozenset({PA, OA}),
+    "agency.import": frozenset({PA, OA}),
+    "agency.export": frozenset({PA, OA, OS, CV}),
+    "user.view": frozenset({PA, OA}),
+    "user.manage": frozenset({PA, OA}),
+    "audit.view": frozenset({PA, OA}),
+}
+
+
+def has_perm(user, action: str) -> bool:
+    if action not in MATRIX:
+        raise KeyError(f"Unknown action {action!r}: add it to integrity.permissions.MATRIX")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in MATRIX[action]
+
+
+class PermissionRequiredMixin(LoginRequiredMixin):
+    """For HTML views: `permission = "agency.manage"`; 403 for a logged-in user without it."""
+
+    permission: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if self.permission is None or not has_perm(request.user, self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RolePermission(BasePermission):
+    """For the API: a viewset names `permission_read` and `permission_write` actions."""
+
+    def has_permission(self, request, view) -> bool:
+        read = getattr(view, "permission_read", None)
+        write = getattr(view, "permission_write", None)
+        action = read if request.method in SAFE_METHODS else write
+        return action is not None and has_perm(request.user, action)
+
+
+NAVIGATION = [
+    # (label, url name, action)
+    (_("Home"), "home", None),
+    (_("Jurisdictions"), "accounts:tenant-list", "tenant.manage"),
+    (_("Agencies"), "accounts:agency-list", "agency.view"),
+    (_("Users"), "accounts:user-list", "user.view"),
+    (_("Audit trail"), "accounts:audit-list", "audit.view"),
+    (_("Security events"), "accounts:security-event-list", "audit.view"),
+]
+
+
+def navigation(request):
+    """Template context: the navigation items the user's role may use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        {"label": label, "url": reverse(name), "name": name}
+        for label, name, action in NAVIGATION
+        if action is None or has_perm(user, action)
+    ]
+    return {"nav_items": items}

@@ -1,0 +1,164 @@
+"""Safe Excel reading and writing, shared by every import and export.
+
+Reading refuses, with a message in Chinese, anything that is not a plain .xlsx: files over the
+size limit, non-zip content, truncated or corrupt archives, zip bombs (uncompressed size over the
+limit or an absurd compression ratio), workbooks with external links, and cells holding formulas
+(formulas are never evaluated). Writing neutralises text that a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+MAX_COMPRESSION_RATIO = 200
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class XlsxError(Exception):
+    """The file as a whole cannot be read; the message is shown to the user."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+def _check_archive(data: bytes) -> None:
+    if len(data) > settings.EXCEL_UPLOAD_MAX_BYTES:
+        raise XlsxError(
+            _("The file is larger than %(mb)d MB.")
+            % {"mb": settings.EXCEL_UPLOAD_MAX_BYTES // (1024 * 1024)}
+        )
+    if not data.startswith(b"PK"):
+        raise XlsxError(_("This is not an Excel .xlsx file. Save it as .xlsx and try again."))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise XlsxError(_("The file is damaged or incomplete and cannot be opened.")) from None
+    names = {member.filename for member in members}
+    if "xl/workbook.xml" not in names:
+        raise XlsxError(_("This is not an Excel .xlsx file. Save it as .xlsx and try again."))
+    if any(name.startswith("xl/externalLinks/") for name in names):
+        raise XlsxError(_("The workbook links to other files. Remove the external links."))
+    total = sum(member.file_size for member in members)
+    compressed = sum(member.compress_size for member in members) or 1
+    if total > settings.EXCEL_MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_COMPRESSION_RATIO:
+        raise XlsxError(_("The workbook expands to an unreasonable size and was refused."))
+    bad = archive.testzip() if len(data) < 2 * 1024 * 1024 else None
+    if bad is not None:
+        raise XlsxError(_("The file is damaged or incomplete and cannot be opened."))
+
+
+def read_rows(
+    uploaded, headers: list[str], *, max_rows: int
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield (row number, {header: value}) from the first sheet, after checking the file.
+
+    `headers` are the labels the first row must carry (extra columns are refused so that a
+    shifted column cannot put data in the wrong field).
+    """
+    data = uploaded.read() if hasattr(uploaded, "read") else bytes(uploaded)
+    _check_archive(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:
+        raise XlsxError(_("The file is damaged or incomplete and cannot be opened.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows()
+        try:
+            header_cells = next(rows)
+        except StopIteration:
+            raise XlsxError(_("The sheet is empty: the first row must hold the headers.")) from None
+        found = [_text(cell.value) for cell in header_cells]
+        while found and not found[-1]:
+            found.pop()
+        if found != headers:
+            missing = [h for h in headers if h not in found]
+            unexpected = [h for h in found if h not in headers]
+            detail = []
+            if missing:
+                detail.append(_("missing: %(cols)s") % {"cols": "、".join(missing)})
+            if unexpected:
+                detail.append(_("unexpected: %(cols)s") % {"cols": "、".join(unexpected)})
+            if not detail:
+                detail.append(_("columns are in the wrong order"))
+            raise XlsxError(
+                _("The header row does not match the template (%(detail)s). Download the "
+                  "template again.") % {"detail": "；".join(detail)}
+            )
+        count = 0
+        for number, cells in enumerate(rows, start=2):
+            values = [cell.value for cell in cells[: len(headers)]]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            for cell, header in zip(cells, headers, strict=False):
+                if getattr(cell, "data_type", None) == "f":
+                    raise XlsxError(
+                        _("Row %(row)d, column %(col)s holds a formula. Paste values only.")
+                        % {"row": number, "col": header}
+                    )
+            count += 1
+            if count > max_rows:
+                raise XlsxError(
+                    _("The file has more than %(max)d data rows. Split it into smaller files.")
+                    % {"max": max_rows}
+                )
+            values += [None] * (len(headers) - len(values))
+            yield number, dict(zip(headers, values, strict=True))
+    finally:
+        workbook.close()
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def cell_text(value) -> str:
+    """A cell as text, with an export's neutralising apostrophe removed."""
+    text = _text(value)
+    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
+        return text[1:]
+    return text
+
+
+def neutralise(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_workbook(
+    sheets: Iterable[tuple[str, list[str], Iterable[Iterable[object]]]],
+) -> bytes:
+    """Write-only workbook: [(sheet title, headers, rows)]. Text never becomes a formula."""
+    workbook = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        for index, header in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) * 2 + 4)
+        sheet.append(headers)
+        for row in rows:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=neutralise(value))
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
