@@ -1,0 +1,77 @@
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.choices import Role
+from tests.factories import AgencyFactory, CityFactory, TenantFactory, UserFactory
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    """Two counties under one city, a third county under another city, and one user per role.
+
+    County A has agencies a1 and a2; county B has b1. `users[(tenant_key, role)]`.
+    """
+
+    city: object
+    county_a: object
+    county_b: object
+    other_city: object
+    county_c: object
+    a1: object
+    a2: object
+    b1: object
+    c1: object
+    platform_admin: object
+    office_admin_a: object
+    office_staff_a: object
+    clerk_a1: object
+    leader_a1: object
+    clerk_a2: object
+    evaluator_a: object
+    office_admin_b: object
+    city_viewer: object
+    office_admin_c: object
+
+
+@pytest.fixture
+def world(db):
+    city = CityFactory(name="承德市", division_code="130800")
+    county_a = TenantFactory(name="丰宁满族自治县", division_code="130826", parent=city)
+    county_b = TenantFactory(name="隆化县", division_code="130825", parent=city)
+    other_city = CityFactory(name="张家口市", division_code="130700")
+    county_c = TenantFactory(name="张北县", division_code="130722", parent=other_city)
+    a1 = AgencyFactory(tenant=county_a, name="县财政局")
+    a2 = AgencyFactory(tenant=county_a, name="大阁镇", kind="township", ranking_group="township")
+    b1 = AgencyFactory(tenant=county_b, name="隆化县财政局")
+    c1 = AgencyFactory(tenant=county_c, name="张北县财政局")
+    return World(
+        city=city, county_a=county_a, county_b=county_b, other_city=other_city,
+        county_c=county_c, a1=a1, a2=a2, b1=b1, c1=c1,
+        platform_admin=UserFactory(username="pa", role=Role.PLATFORM_ADMIN, tenant=None),
+        office_admin_a=UserFactory(username="oa-a", role=Role.OFFICE_ADMIN, tenant=county_a),
+        office_staff_a=UserFactory(username="os-a", role=Role.OFFICE_STAFF, tenant=county_a),
+        clerk_a1=UserFactory(username="clerk-a1", role=Role.AGENCY_CLERK, tenant=county_a,
+                             agency=a1),
+        leader_a1=UserFactory(username="leader-a1", role=Role.AGENCY_LEADER, tenant=county_a,
+                              agency=a1),
+        clerk_a2=UserFactory(username="clerk-a2", role=Role.AGENCY_CLERK, tenant=county_a,
+                             agency=a2),
+        evaluator_a=UserFactory(username="ev-a", role=Role.EVALUATOR, tenant=county_a),
+        office_admin_b=UserFactory(username="oa-b", role=Role.OFFICE_ADMIN, tenant=county_b),
+        city_viewer=UserFactory(username="city", role=Role.CITY_VIEWER, tenant=city),
+        office_admin_c=UserFactory(username="oa-c", role=Role.OFFICE_ADMIN, tenant=county_c),
+    )
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
