@@ -176,11 +176,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
-MAILERS = {
-    "default": {
-        "BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+# E-mail: SMTP in production (EMAIL_HOST…), the console in development.
+EMAIL_BACKEND_PATH = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": int(env("EMAIL_PORT", "25")),
+        "username": env("EMAIL_HOST_USER", ""),
+        "password": env("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
     }
-}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "integrity@localhost")
 
 REST_FRAMEWORK = {

@@ -32,6 +32,16 @@ def home(request):
 
 
 def healthz(request):
+    """Liveness: the database answers. With ?worker=1 also a round trip through Celery."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    body = {"status": "ok", "database": "ok"}
+    if request.GET.get("worker"):
+        from .tasks import ping
+
+        try:
+            body["worker"] = ping.delay().get(timeout=5)
+        except Exception as exc:  # noqa: BLE001  (reported, not raised: this is a health check)
+            body.update(status="degraded", worker=type(exc).__name__)
+            return JsonResponse(body, status=503)
+    return JsonResponse(body)
