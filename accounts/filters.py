@@ -9,7 +9,9 @@ from .models import Agency, SecurityEvent, Tenant, User
 
 class AgencyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    tenant = django_filters.ModelChoiceFilter(label=_("Jurisdiction"), queryset=Tenant.objects.none())
+    tenant = django_filters.ModelChoiceFilter(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none()
+    )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AgencyKind.choices)
     ranking_group = django_filters.ChoiceFilter(
         label=_("Ranking group"), choices=RankingGroup.choices

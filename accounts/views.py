@@ -7,11 +7,11 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
-from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, FormView, ListView
 
 from integrity.permissions import PermissionRequiredMixin, has_perm

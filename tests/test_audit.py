@@ -92,9 +92,12 @@ def test_audit_tables_refuse_update_and_delete(world, statement):
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
             count = cursor.fetchone()[0]
         assert count > 0, f"{table} should hold events for this test"
-        with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="Cannot"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
             assert cursor.fetchone()[0] == count

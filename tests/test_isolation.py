@@ -6,8 +6,8 @@ non-object URL. A new URL that is in neither list fails `test_every_url_pattern_
 so every later endpoint is covered by the same checks automatically.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -129,7 +129,8 @@ def test_every_url_pattern_is_declared():
     with_kwargs = {_name(n) for n, p in patterns if "<" in p or "(?P<" in p}
     with_kwargs = {n for n in with_kwargs if n not in NON_OBJECT_URLS or "pk" in n}
     assert with_kwargs <= set(OBJECT_URLS), (
-        f"URLs that take an object id must be in OBJECT_URLS: {sorted(with_kwargs - set(OBJECT_URLS))}"
+        "URLs that take an object id must be in OBJECT_URLS: "
+        f"{sorted(with_kwargs - set(OBJECT_URLS))}"
     )
 
 
