@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Image for web (gunicorn), worker and beat (celery). Build: `docker compose build`.
 # Front-end assets come from the npm registry at build time, exactly as `make assets` copies them;
 # the running platform loads nothing from the internet.
@@ -7,11 +6,10 @@
 FROM node:22-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error \
- && mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/echarts \
- && cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/ \
- && cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/ \
- && cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
+COPY scripts/vendor-assets scripts/
+# Optional registry mirror: docker compose build --build-arg NPM_CONFIG_REGISTRY=https://…
+ARG NPM_CONFIG_REGISTRY
+RUN npm ci --no-audit --no-fund --loglevel=error && scripts/vendor-assets
 
 # --- Application ------------------------------------------------------------------------------
 FROM python:3.13-slim AS app
@@ -33,7 +31,9 @@ WORKDIR /app
 # until the dependencies change; the project's own packages are not installed into site-packages
 # (the code runs from /app, where settings find templates/, static/ and locale/).
 COPY pyproject.toml ./
-RUN pip install .
+# Optional package index mirror: docker compose build --build-arg PIP_INDEX_URL=https://…
+ARG PIP_INDEX_URL
+RUN pip install . && rm -rf build *.egg-info
 
 # Application code (root-owned: the app user cannot modify it), then the assets from the first stage.
 COPY . .

@@ -18,12 +18,9 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 # Front-end assets from npm (pinned in package.json / package-lock.json), served locally.
-$(VENDOR)/.installed: package.json package-lock.json
+$(VENDOR)/.installed: package.json package-lock.json scripts/vendor-assets
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/echarts
-	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
-	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
-	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	scripts/vendor-assets
 	@touch $@
 
 assets: $(VENDOR)/.installed

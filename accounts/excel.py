@@ -91,14 +91,13 @@ def parse_agency_rows(uploaded, *, tenant) -> tuple[list[dict], list[RowError]]:
     groups = _choice_map(RankingGroup.choices)
     active_label, inactive_label = _status_labels()
     statuses = {active_label: True, inactive_label: False, "": True}
+    # Code → name of the agency of this tenant holding it (it may keep it); None for a code held
+    # in another tenant, which no row may take, even one with the same name.
     others = {
-        a.credit_code: a.name
-        for a in Agency.objects.for_tenant(tenant).exclude(credit_code="")
-    } | {
-        code: name
-        for code, name in Agency.objects.exclude(tenant=tenant)
-        .exclude(credit_code="")
-        .values_list("credit_code", "name")
+        code: (name if tenant_id == tenant.pk else None)
+        for code, name, tenant_id in Agency.objects.exclude(credit_code="").values_list(
+            "credit_code", "name", "tenant_id"
+        )
     }
     rows: list[dict] = []
     errors: list[RowError] = []
@@ -141,6 +140,8 @@ def parse_agency_rows(uploaded, *, tenant) -> tuple[list[dict], list[RowError]]:
                 if code in seen_codes:
                     error("credit_code", _("Same code as row %(row)d.") % {
                         "row": seen_codes[code]})
+                elif code in others and others[code] is None:
+                    error("credit_code", _("Already used by an agency of another jurisdiction."))
                 elif code in others and others[code] != data["name"]:
                     error("credit_code", _("Already used by %(name)s.") % {"name": others[code]})
                 seen_codes[code] = number

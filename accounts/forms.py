@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from .choices import AGENCY_ROLES, Role
@@ -113,6 +114,17 @@ class UserForm(forms.ModelForm):
             "Required for agency clerks and leaders; leave empty for other roles."
         )
         self.agency_roles = [str(r) for r in AGENCY_ROLES]
+
+    def _update_errors(self, errors):
+        # User.clean() may name a field this form does not show (tenant, for office admins);
+        # ModelForm would raise ValueError for it, so show such errors above the form.
+        if hasattr(errors, "error_dict"):
+            for field in [f for f in errors.error_dict if f not in self.fields]:
+                if field != NON_FIELD_ERRORS:
+                    errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(
+                        errors.error_dict.pop(field)
+                    )
+        super()._update_errors(errors)
 
 
 class UserCreateForm(UserForm):

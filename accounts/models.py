@@ -107,6 +107,12 @@ class Agency(models.Model):
                 fields=["credit_code"],
                 condition=~Q(credit_code=""),
                 name="agency_unique_credit_code",
+                # Code "unique" puts the error on the field; the default message names only
+                # the constraint.
+                violation_error_code="unique",
+                violation_error_message=_(
+                    "This unified social credit code is already used by another agency."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["tenant", "is_active", "name"])]
@@ -172,13 +178,13 @@ class User(AbstractUser):
         errors = {}
         if self.role != Role.PLATFORM_ADMIN and self.tenant_id is None:
             errors["tenant"] = _("Every role except the platform administrator needs a tenant.")
-        if self.role in AGENCY_ROLES:
-            if self.agency_id is None:
-                errors["agency"] = _("Agency clerks and leaders belong to an agency.")
-            elif self.agency.tenant_id != self.tenant_id:
-                errors["agency"] = _("The agency must belong to the user's jurisdiction.")
-        elif self.agency_id is not None and self.role != Role.EVALUATOR:
+        if self.role in AGENCY_ROLES and self.agency_id is None:
+            errors["agency"] = _("Agency clerks and leaders belong to an agency.")
+        elif self.agency_id is not None and self.role not in AGENCY_ROLES | {Role.EVALUATOR}:
             errors["agency"] = _("Only agency clerks and leaders belong to an agency.")
+        elif self.agency_id is not None and self.agency.tenant_id != self.tenant_id:
+            # Evaluators too: an agency never links a user to another jurisdiction.
+            errors["agency"] = _("The agency must belong to the user's jurisdiction.")
         if (
             self.role == Role.CITY_VIEWER
             and self.tenant_id

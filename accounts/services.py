@@ -77,10 +77,14 @@ def _apply(instance, data: dict, fields: tuple[str, ...]) -> list[str]:
 
 @transaction.atomic
 def tenant_create(*, data: dict, actor: User) -> Tenant:
+    from domains.services import tenant_defaults_ensure
+
     tenant = Tenant()
     _apply(tenant, data, TENANT_FIELDS)
     tenant.full_clean()
     tenant.save()
+    # A new jurisdiction starts with the default key domains, problem types and rules.
+    tenant_defaults_ensure(tenant=tenant)
     return tenant
 
 
@@ -100,7 +104,9 @@ def _prepare_agency(agency: Agency, data: dict) -> list[str]:
     data = dict(data)
     if "credit_code" in data:
         data["credit_code"] = normalize_credit_code(data["credit_code"] or "")
-    if not data.get("ranking_group") and data.get("kind"):
+    # An empty ranking group follows the kind; a change of kind alone keeps an explicit group.
+    explicit = "ranking_group" in data or agency.pk is None or not agency.ranking_group
+    if explicit and not data.get("ranking_group") and data.get("kind"):
         data["ranking_group"] = default_ranking_group(data["kind"])
     return _apply(agency, data, AGENCY_FIELDS)
 
@@ -120,7 +126,14 @@ def agency_update(*, agency: Agency, data: dict, actor: User) -> Agency:
     if changed:
         agency.full_clean()
         agency.save(update_fields=[*changed, "updated_at"])
+        _deactivate_users_of_inactive(agency, changed)
     return agency
+
+
+def _deactivate_users_of_inactive(agency: Agency, changed: list[str]) -> None:
+    # A deactivated agency's accounts stop working with it, however it was deactivated.
+    if "is_active" in changed and not agency.is_active:
+        User.objects.filter(agency=agency, is_active=True).update(is_active=False)
 
 
 @transaction.atomic
@@ -128,9 +141,7 @@ def agency_set_active(*, agency: Agency, active: bool, actor: User) -> Agency:
     if agency.is_active != active:
         agency.is_active = active
         agency.save(update_fields=["is_active", "updated_at"])
-        if not active:
-            # A deactivated agency's accounts stop working with it.
-            User.objects.filter(agency=agency, is_active=True).update(is_active=False)
+        _deactivate_users_of_inactive(agency, ["is_active"])
     return agency
 
 
@@ -150,6 +161,7 @@ def agencies_import(*, tenant: Tenant, rows: list[dict], actor: User) -> dict[st
             created.append(agency)
         elif changed:
             agency.save(update_fields=[*changed, "updated_at"])
+            _deactivate_users_of_inactive(agency, changed)
             updated += 1
     Agency.objects.bulk_create(created)
     return {"created": len(created), "updated": updated}
@@ -201,6 +213,8 @@ def user_create(*, data: dict, password: str, actor: User, request=None) -> User
 def user_update(*, user: User, data: dict, actor: User, request=None) -> User:
     before = {f: _permission_value(user, f) for f in PERMISSION_FIELDS}
     changed = _apply(user, data, USER_FIELDS)
+    if actor is not None and user.pk == actor.pk and {"role", "tenant", "agency"} & set(changed):
+        raise ValidationError(_("You cannot change your own role or jurisdiction."))
     if changed:
         user.full_clean(exclude=["password"])
         user.is_staff = user.is_superuser = user.is_platform_admin

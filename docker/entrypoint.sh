@@ -1,7 +1,7 @@
 #!/bin/sh
 # Entrypoint of the platform image. The first argument names the role:
 #   migrate      apply database migrations (the one-shot `migrate` service), then exit
-#   web          publish static files to STATIC_ROOT, then gunicorn on :8000
+#   web          gunicorn on :8000 (static files were collected into the image at build time)
 #   worker       celery worker (acks late and prefetch 1 are set in settings)
 #   beat         celery beat (periodic tasks)
 #   healthcheck  exit 0 when /healthz answers (used by docker compose)
@@ -15,9 +15,6 @@ migrate)
     exec python manage.py migrate --noinput
     ;;
 web)
-    # The image holds the static files collected at build time; when STATIC_ROOT is a volume
-    # (shared with the reverse proxy) it may hold an older release's files, so refresh it.
-    python manage.py collectstatic --noinput --clear --verbosity 0
     exec gunicorn integrity.wsgi \
         --bind 0.0.0.0:8000 \
         --workers "${GUNICORN_WORKERS:-3}" \

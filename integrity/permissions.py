@@ -26,6 +26,23 @@ MATRIX: dict[str, frozenset[str]] = {
     "user.view": frozenset({PA, OA}),
     "user.manage": frozenset({PA, OA}),
     "audit.view": frozenset({PA, OA}),
+    "calendar.manage": frozenset({PA, OA}),
+    "domain.view": frozenset({PA, OA, OS, CV, AC, AL, EV}),
+    "domain.manage": frozenset({PA, OA}),
+    "record.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "record.manage": frozenset({PA, OA, OS}),
+    "record.export": frozenset({PA, OA, OS, CV, AC, AL}),
+    "person_file.view": frozenset({PA, OA, OS}),
+    "request.view": frozenset({PA, OA, OS}),
+    "request.decide": frozenset({PA, OA, OS}),
+    "commitment.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "commitment.file": frozenset({PA, OA, OS, AC, AL}),
+    "commitment.judge": frozenset({PA, OA, OS}),
+    "notice.view": frozenset({PA, OA, OS, CV}),
+    "notice.compose": frozenset({PA, OA, OS}),
+    "notice.publish": frozenset({PA, OA}),
+    "lists.view": frozenset({PA, OA, OS, CV, AC, AL, EV}),
+    "lists.manage": frozenset({PA, OA, OS}),
 }
 
 

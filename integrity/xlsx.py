@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -21,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 MAX_COMPRESSION_RATIO = 200
+MAX_BLANK_ROWS = 10_000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -35,12 +37,17 @@ class RowError:
     message: str
 
 
-def _check_archive(data: bytes) -> None:
-    if len(data) > settings.EXCEL_UPLOAD_MAX_BYTES:
+def _check_size(size: int) -> None:
+    if size > settings.EXCEL_UPLOAD_MAX_BYTES:
+        # filesizeformat: a limit under 1 MB must not read "larger than 0 MB".
         raise XlsxError(
-            _("The file is larger than %(mb)d MB.")
-            % {"mb": settings.EXCEL_UPLOAD_MAX_BYTES // (1024 * 1024)}
+            _("The file is larger than %(size)s.")
+            % {"size": filesizeformat(settings.EXCEL_UPLOAD_MAX_BYTES)}
         )
+
+
+def _check_archive(data: bytes) -> None:
+    _check_size(len(data))
     if not data.startswith(b"PK"):
         raise XlsxError(_("This is not an Excel .xlsx file. Save it as .xlsx and try again."))
     try:
@@ -70,6 +77,8 @@ def read_rows(
     `headers` are the labels the first row must carry (extra columns are refused so that a
     shifted column cannot put data in the wrong field).
     """
+    if getattr(uploaded, "size", None) is not None:
+        _check_size(uploaded.size)  # before reading an oversized upload into memory
     data = uploaded.read() if hasattr(uploaded, "read") else bytes(uploaded)
     _check_archive(data)
     try:
@@ -78,6 +87,8 @@ def read_rows(
         raise XlsxError(_("The file is damaged or incomplete and cannot be opened.")) from None
     try:
         sheet = workbook.worksheets[0]
+        # The <dimension> a file declares may be stale or forged; read every row there is.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows()
         try:
             header_cells = next(rows)
@@ -100,10 +111,17 @@ def read_rows(
                 _("The header row does not match the template (%(detail)s). Download the "
                   "template again.") % {"detail": "；".join(detail)}
             )
-        count = 0
+        count = blank = 0
         for number, cells in enumerate(rows, start=2):
             values = [cell.value for cell in cells[: len(headers)]]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                # Empty rows are skipped but not free to parse: a small file can hold millions.
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    raise XlsxError(
+                        _("The sheet has more than %(max)d empty rows. Delete the empty rows "
+                          "and try again.") % {"max": MAX_BLANK_ROWS}
+                    )
                 continue
             for cell, header in zip(cells, headers, strict=False):
                 if getattr(cell, "data_type", None) == "f":

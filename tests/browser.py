@@ -1,4 +1,4 @@
-"""Headless Chromium for the browser tests (Playwright's sync API against pytest-django's live_server).
+"""Headless Chromium for the browser tests: Playwright's sync API against `live_server`.
 
 The tests use Debian's Chromium (/usr/bin/chromium, installed by `make browser`), never a
 browser build downloaded by Playwright. Without it the browser tests are skipped on a developer's
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,7 +42,7 @@ def browser_page(live_server):
     with any coroutine, so the check is lifted while the browser runs, for browser tests only.
     """
     if not os.path.exists(CHROMIUM):
-        reason = f"Chromium not found at {CHROMIUM}: run `make browser` (Debian: apt-get install chromium)"
+        reason = f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)"
         if _ci():
             pytest.fail(reason)
         pytest.skip(reason)
@@ -67,6 +68,10 @@ def browser_page(live_server):
                     yield page
                 finally:
                     context.close()
+                    # Inside sync_playwright() the test runs in another contextvars context, so
+                    # the ORM opened its own connection there: close it, or it outlives the
+                    # test database.
+                    connections.close_all()
             finally:
                 browser.close()
     finally:

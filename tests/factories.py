@@ -59,3 +59,70 @@ class UserFactory(factory.django.DjangoModelFactory):
         obj.is_staff = obj.is_superuser = obj.role == Role.PLATFORM_ADMIN
         if create:
             obj.save()
+
+
+# Key domains and credit records -------------------------------------------------------------
+
+import datetime  # noqa: E402
+
+from domains import models as dm  # noqa: E402
+from domains.choices import RecordSource, Severity, SubjectType  # noqa: E402
+
+
+def ensure_defaults(tenant):
+    """Default domains, problem types, publicity rules and settings of a tenant."""
+    from domains.services import tenant_defaults_ensure
+
+    tenant_defaults_ensure(tenant=tenant)
+    return tenant
+
+
+def resident_id(n: int, birth: str = "19800101", area: str = "130826") -> str:
+    """A checksum-valid resident ID number."""
+    from stdnum.cn import ric
+
+    body = f"{area}{birth}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+class TrustRecordFactory(factory.django.DjangoModelFactory):
+    """A record created through the service (publicity window derived by the rules)."""
+
+    class Meta:
+        model = dm.TrustRecord
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from domains.services import record_create
+
+        tenant = kwargs.pop("tenant")
+        is_public = kwargs.pop("is_public", None)
+        actor = kwargs.pop("actor", None)
+        ensure_defaults(tenant)
+        return record_create(tenant=tenant, data=kwargs, actor=actor, is_public=is_public)
+
+    tenant = factory.LazyAttribute(lambda o: o.agency.tenant)
+    subject_type = SubjectType.AGENCY
+    agency = factory.SubFactory(AgencyFactory)
+    source = RecordSource.ADMINISTRATIVE_PENALTY
+    severity = Severity.SERIOUS
+    facts = "拖欠民营企业工程款拒不支付。"
+    decision_number = factory.Sequence(lambda n: f"丰政罚〔2026〕{n}号")
+    deciding_authority = "县人民政府"
+    decision_date = factory.LazyFunction(
+        lambda: datetime.date.today() - datetime.timedelta(days=30)
+    )
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = dm.Commitment
+
+    tenant = factory.LazyAttribute(lambda o: o.agency.tenant)
+    agency = factory.SubFactory(AgencyFactory)
+    category = "service_quality"
+    title = factory.Sequence(lambda n: f"承诺事项{n}")
+    content = "企业开办一个工作日内办结。"
+    promised_date = factory.LazyFunction(
+        lambda: datetime.date.today() + datetime.timedelta(days=60)
+    )

@@ -1,88 +1,35 @@
 """Tenant and agency isolation, for every URL pattern of the project.
 
-Every named URL pattern must be declared below: either as an object URL (with the objects a
-user of another county, of another city and of another agency must not reach) or as a
-non-object URL. A new URL that is in neither list fails `test_every_url_pattern_is_declared`,
-so every later endpoint is covered by the same checks automatically.
+Every named URL pattern must be declared in a module of tests/isolation_specs/: as an object
+URL (with the objects a user of another county, of another city and of another agency must not
+reach), as a public object URL (what anonymous visitors must not see), or as a non-object URL.
+A new URL that is in none of the lists fails `test_every_url_pattern_is_declared`, so every
+later endpoint gets the same checks.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+import pkgutil
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests import isolation_specs
 from tests.conftest import login
 
 
-@dataclass
-class ObjectURL:
-    """`other_county(world)`: an object of county B, which county A's `actor` must not reach.
-    `other_agency(world)`: an object of agency a2, which clerk_a1 must not reach (None when the
-    object type does not belong to agencies). `other_city(world)`: an object of county C,
-    which the city viewer of county A's city must not reach. `actor`: the county-A role that has
-    the permission the URL needs (None: only the platform admin may use it at all)."""
-
-    other_county: Callable
-    other_agency: Callable | None = None
-    other_city: Callable | None = None
-    actor: str | None = "office_admin_a"
-    kwarg: str = "pk"
+def _load_specs():
+    object_urls, non_object_urls, public_urls = {}, set(), {}
+    for info in pkgutil.iter_modules(isolation_specs.__path__):
+        module = importlib.import_module(f"{isolation_specs.__name__}.{info.name}")
+        overlap = set(getattr(module, "OBJECT_URLS", {})) & set(object_urls)
+        assert not overlap, f"declared twice: {overlap}"
+        object_urls.update(getattr(module, "OBJECT_URLS", {}))
+        non_object_urls |= set(getattr(module, "NON_OBJECT_URLS", set()))
+        public_urls.update(getattr(module, "PUBLIC_OBJECT_URLS", {}))
+    return object_urls, non_object_urls, public_urls
 
 
-def _b1(w):
-    return w.b1
-
-
-def _a2(w):
-    return w.a2
-
-
-def _c1(w):
-    return w.c1
-
-
-OBJECT_URLS: dict[str, ObjectURL] = {
-    "accounts:tenant-update": ObjectURL(lambda w: w.county_b, actor=None),
-    "accounts:agency-detail": ObjectURL(_b1, _a2, _c1),
-    "accounts:agency-update": ObjectURL(_b1, _a2),
-    "accounts:agency-deactivate": ObjectURL(_b1, _a2),
-    "accounts:agency-activate": ObjectURL(_b1, _a2),
-    "accounts:user-update": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
-    "accounts:user-reset-password": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
-    "accounts:user-lock": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
-    "accounts:user-unlock": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
-    "accounts:user-activate": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
-    "accounts:user-deactivate": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
-    "v1:tenant-detail": ObjectURL(lambda w: w.county_b, None, lambda w: w.county_c),
-    "v1:agency-detail": ObjectURL(_b1, _a2, _c1),
-    "v1:user-detail": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
-}
-
-# Collections, forms and pages that address no single object: their querysets go through the
-# same scoping (tests/accounts/ check what each shows).
-NON_OBJECT_URLS = {
-    "home",
-    "healthz",
-    "api-schema",
-    "accounts:login",
-    "accounts:logout",
-    "accounts:password-change",
-    "accounts:tenant-list",
-    "accounts:tenant-create",
-    "accounts:agency-list",
-    "accounts:agency-create",
-    "accounts:agency-export",
-    "accounts:agency-import",
-    "accounts:agency-template",
-    "accounts:user-list",
-    "accounts:user-create",
-    "accounts:audit-list",
-    "accounts:security-event-list",
-    "v1:tenant-list",
-    "v1:agency-list",
-    "v1:user-list",
-}
+OBJECT_URLS, NON_OBJECT_URLS, PUBLIC_OBJECT_URLS = _load_specs()
 
 # The Django admin serves platform administrators only (tested in test_admin_is_platform_only).
 EXCLUDED_NAMESPACES = {"admin"}
@@ -119,18 +66,18 @@ def test_every_url_pattern_is_declared():
     unnamed = [pattern for name, pattern in patterns if not name]
     assert not unnamed, f"URL patterns without a name cannot be checked: {unnamed}"
     names = {_name(name) for name, _pattern in patterns}
-    undeclared = names - set(OBJECT_URLS) - NON_OBJECT_URLS
+    undeclared = names - set(OBJECT_URLS) - NON_OBJECT_URLS - set(PUBLIC_OBJECT_URLS)
     assert not undeclared, (
         f"Declare these URLs in tests/test_isolation.py (OBJECT_URLS or NON_OBJECT_URLS): "
         f"{sorted(undeclared)}"
     )
-    stale = (set(OBJECT_URLS) | NON_OBJECT_URLS) - names
+    stale = (set(OBJECT_URLS) | NON_OBJECT_URLS | set(PUBLIC_OBJECT_URLS)) - names
     assert not stale, f"Declared URLs that no longer exist: {sorted(stale)}"
     with_kwargs = {_name(n) for n, p in patterns if "<" in p or "(?P<" in p}
     with_kwargs = {n for n in with_kwargs if n not in NON_OBJECT_URLS or "pk" in n}
-    assert with_kwargs <= set(OBJECT_URLS), (
+    assert with_kwargs <= set(OBJECT_URLS) | set(PUBLIC_OBJECT_URLS), (
         "URLs that take an object id must be in OBJECT_URLS: "
-        f"{sorted(with_kwargs - set(OBJECT_URLS))}"
+        f"{sorted(with_kwargs - set(OBJECT_URLS) - set(PUBLIC_OBJECT_URLS))}"
     )
 
 
@@ -206,13 +153,14 @@ def test_city_viewer_cannot_reach_another_citys_counties(client, world, name):
 def test_own_county_object_is_reachable(client, world, name):
     """The 404s above come from scoping, not from a broken URL: county A's own object works."""
     spec = OBJECT_URLS[name]
-    own = {
-        "county_b": world.county_a, "b1": world.a1, "office_admin_b": world.clerk_a1,
-    }
-    target = spec.other_county(world)
-    for attr, replacement in own.items():
-        if target == getattr(world, attr):
-            target = replacement
+    if spec.own is not None:
+        target = spec.own(world)
+    else:
+        own = {"county_b": world.county_a, "b1": world.a1, "office_admin_b": world.clerk_a1}
+        target = spec.other_county(world)
+        for attr, replacement in own.items():
+            if target == getattr(world, attr):
+                target = replacement
     login(client, getattr(world, spec.actor))
     statuses = _attempt(client, _reverse(name, target, spec.kwarg))
     assert any(s < 400 for s in statuses.values()), statuses
@@ -224,3 +172,14 @@ def test_admin_is_platform_only(client, world):
     assert response.status_code == 302 and "/login/" in response["Location"]
     login(client, world.platform_admin)
     assert client.get("/django-admin/accounts/agency/").status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_OBJECT_URLS))
+def test_public_pages_hide_what_is_not_published(client, world, name):
+    obj, kwargs = PUBLIC_OBJECT_URLS[name].hidden(world)
+    full = {_name(n): n for n, _p in _project_patterns()}[name]
+    before = _snapshot(obj)
+    for method in ("get", "post"):
+        response = getattr(client, method)(reverse(full, kwargs=kwargs))
+        assert response.status_code == 404, (method, response.status_code)
+    assert _snapshot(obj) == before

@@ -28,7 +28,11 @@ class AgencySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "tenant", "created_at", "updated_at"]
         # Rules (credit code checksum, uniqueness) are checked by the service's full_clean().
-        extra_kwargs = {"credit_code": {"validators": []}}
+        # Left out or empty, the ranking group follows the kind (agency_create / agency_update).
+        extra_kwargs = {
+            "credit_code": {"validators": []},
+            "ranking_group": {"required": False, "allow_blank": True},
+        }
         validators = []
 
 

@@ -1,17 +1,21 @@
 """The county office administrator manages its agencies: forms, list, activation, Excel."""
 
 import hashlib
+import html
 import io
+import re
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from accounts import excel
 from accounts.choices import AgencyKind, RankingGroup, SecurityEventKind
 from accounts.models import Agency, SecurityEvent, User
+from integrity import xlsx as xlsx_module
 from integrity.xlsx import XLSX_CONTENT_TYPE
 from tests.conftest import login
 from tests.factories import AgencyFactory, UserFactory, credit_code
@@ -137,7 +141,9 @@ def test_credit_code_of_another_agency_is_refused(client, world):
     before = agency_table()
     response = client.post("/agencies/new/", agency_form(credit_code=world.b1.credit_code))
     assert response.status_code == 200
-    assert response.context["form"].errors
+    assert response.context["form"].errors == {"credit_code": [zh(
+        "This unified social credit code is already used by another agency.")]}
+    assert world.b1.name not in response.content.decode()
     assert agency_table() == before
 
 
@@ -234,7 +240,8 @@ def test_other_roles_cannot_create_or_edit(client, world, who):
     assert client.get("/agencies/new/").status_code == 403
     assert client.post("/agencies/new/", agency_form()).status_code == 403
     assert client.get(f"/agencies/{world.a1.pk}/edit/").status_code == 403
-    assert client.post(f"/agencies/{world.a1.pk}/edit/", agency_form(name="改名")).status_code == 403
+    response = client.post(f"/agencies/{world.a1.pk}/edit/", agency_form(name="改名"))
+    assert response.status_code == 403
     assert client.post(f"/agencies/{world.a1.pk}/deactivate/").status_code == 403
     assert client.get("/agencies/import/").status_code == 403
     assert upload(client, xlsx([row("新单位")])).status_code == 403
@@ -458,13 +465,21 @@ def test_import_with_bad_rows_lists_every_error_and_writes_nothing(client, world
     assert messages[(4, columns["credit_code"])] == zh(
         "The check character of this unified social credit code is wrong.")
     assert messages[(6, columns["name"])] == zh("Same name as row %(row)d.") % {"row": 5}
-    assert messages[(7, columns["credit_code"])] == zh("Already used by %(name)s.") % {
-        "name": other.name}
+    # Another county's agency is not named to us.
+    assert messages[(7, columns["credit_code"])] == zh(
+        "Already used by an agency of another jurisdiction.")
+    assert messages[(13, columns["credit_code"])] == zh("Already used by %(name)s.") % {
+        "name": world.a2.name}
     assert messages[(8, columns["name"])] == zh("Required.")
     assert messages[(9, columns["credit_code"])] == zh("Same code as row %(row)d.") % {"row": 2}
     page = response.content.decode()
     assert 'data-testid="row-errors"' in page
-    assert page.count("<tr><td>") == len(found)
+    assert other.name not in page
+    table = page[page.index('data-testid="row-errors"'):]
+    table = table[table.index("<tbody>"):table.index("</tbody>")]
+    assert table.count("<tr") == len(found)
+    for error in response.context["row_errors"]:
+        assert html.escape(error.message) in table
     assert agency_table() == before
 
 
@@ -493,26 +508,38 @@ def _with_member(content: bytes, name: str, data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _zip_bomb() -> bytes:
-    """A real workbook whose sheet XML inflates to ~60 MB from well under a megabyte."""
-    content = _valid_xlsx()
+def _rewrite_sheet(content: bytes, rewrite, compresslevel: int | None = None) -> bytes:
+    """The workbook with its first sheet's XML passed through `rewrite(xml) -> xml`."""
     buffer = io.BytesIO()
-    cells = "".join(f'<c r="{c}{{n}}" t="inlineStr"><is><t>x</t></is></c>' for c in "ABCDEFGH")
     with zipfile.ZipFile(io.BytesIO(content)) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED,
+                            compresslevel=compresslevel) as target:
         for item in source.infolist():
-            if item.filename != "xl/worksheets/sheet1.xml":
-                target.writestr(item, source.read(item.filename))
-        with target.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns='
-                        b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                        b"<sheetData>")
-            chunk = "".join(f'<row r="{n}">{cells.format(n=n)}</row>'
-                            for n in range(1, 1001)).encode()
-            for _ in range(100):
-                sheet.write(chunk)
-            sheet.write(b"</sheetData></worksheet>")
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                target.writestr(item.filename, rewrite(data))
+            else:
+                target.writestr(item, data)
     return buffer.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    """A real workbook, under 100 kB, whose sheet XML inflates to 60 MB."""
+    return _rewrite_sheet(
+        xlsx([row("单位")]),
+        lambda xml: xml.replace(b"</sheetData>", b"<row/>" * 10_000_000 + b"</sheetData>"),
+        compresslevel=9,
+    )
+
+
+def _blank_row_flood() -> bytes:
+    """Few kilobytes, an ordinary compression ratio, and a million empty rows to parse."""
+    return _rewrite_sheet(
+        xlsx([row("单位")]),
+        lambda xml: xml.replace(
+            b"</sheetData>", b'<row r="1000000"><c r="A1000000" t="inlineStr"><is><t>x</t>'
+                             b"</is></c></row></sheetData>"),
+    )
 
 
 def _formula_xlsx() -> bytes:
@@ -540,11 +567,13 @@ BAD_FILES = {
     "zip_not_workbook": (lambda: _plain_zip(),
                          "This is not an Excel .xlsx file. Save it as .xlsx and try again."),
     "zip_bomb": (_zip_bomb, "The workbook expands to an unreasonable size and was refused."),
+    "blank_row_flood": (_blank_row_flood, "The sheet has more than %(max)d empty rows. Delete "
+                                          "the empty rows and try again."),
     "formula": (_formula_xlsx, None),
     "external_link": (lambda: _with_member(_valid_xlsx(), "xl/externalLinks/externalLink1.xml",
                                            b"<externalLink/>"),
                       "The workbook links to other files. Remove the external links."),
-    "empty_sheet": (_empty_xlsx, None),
+    "empty_sheet": (_empty_xlsx, "The sheet is empty: the first row must hold the headers."),
 }
 
 
@@ -559,21 +588,21 @@ def _plain_zip() -> bytes:
 def test_bad_files_are_refused_and_write_nothing(client, world, case):
     build, message = BAD_FILES[case]
     content = build()
-    if case == "zip_bomb":
-        assert len(content) < 1024 * 1024
+    if case in ("zip_bomb", "blank_row_flood"):
+        assert len(content) < 100 * 1024
     login(client, world.office_admin_a)
     before = agency_table()
     response = upload(client, content)
     assert response.status_code == 400
     errors = response.context["form"].errors["file"]
     assert len(errors) == 1
-    if message:
+    if case == "blank_row_flood":
+        assert errors == [zh(message) % {"max": xlsx_module.MAX_BLANK_ROWS}]
+    elif message:
         assert errors == [zh(message)]
-    elif case == "formula":
+    else:
         assert errors == [zh("Row %(row)d, column %(col)s holds a formula. Paste values only.")
                           % {"row": 2, "col": headers()[4]}]
-    else:
-        assert errors[0]
     assert agency_table() == before
 
 
@@ -595,9 +624,9 @@ def test_wrong_headers_are_refused(client, world, header, expect):
     [error] = response.context["form"].errors["file"]
     assert error.startswith(zh(
         "The header row does not match the template (%(detail)s). Download the template again."
-    ).split("(")[0])
+    ).split("%(detail)s")[0])
     if expect in ("missing", "both"):
-        assert zh("missing: %(cols)s").split(":")[0] in error
+        assert zh("missing: %(cols)s").split("%(cols)s")[0] in error
     if expect in ("unexpected", "both"):
         assert "备注" in error or "名称" in error
     if expect == "order":
@@ -613,6 +642,20 @@ def test_header_only_file_has_no_data_rows(client, world):
     assert [e.message for e in response.context["row_errors"]] == [
         zh("The file has no data rows.")]
     assert agency_table() == before
+
+
+def test_import_reads_rows_beyond_a_stale_dimension(client, world):
+    """A file whose <dimension> claims fewer rows and columns than it has loses no data."""
+    content = _rewrite_sheet(
+        xlsx([row(f"单位{i}", leader=f"负责人{i}", active=False) for i in range(5)]),
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:C2"/>', xml),
+    )
+    login(client, world.office_admin_a)
+    response = upload(client, content)
+    assert response.status_code == 302
+    imported = Agency.objects.filter(name__startswith="单位").order_by("name")
+    assert [(a.name, a.leader_name, a.is_active) for a in imported] == [
+        (f"单位{i}", f"负责人{i}", False) for i in range(5)]
 
 
 def test_import_over_row_limit_is_refused(client, world, monkeypatch):
@@ -636,7 +679,9 @@ def test_import_over_size_limit_is_refused(client, world, settings):
     response = upload(client, content)
     assert response.status_code == 400
     [error] = response.context["form"].errors["file"]
-    assert "0 MB" not in error
+    with translation.override("zh-hans"):
+        limit = filesizeformat(len(content) - 1)
+    assert error == zh("The file is larger than %(size)s.") % {"size": limit}
     assert agency_table() == before
 
 

@@ -417,6 +417,41 @@ def test_session_expires_after_thirty_idle_minutes_and_slides(client, user):
     assert abs(session_row(client).expire_date - thirty) < timedelta(seconds=30)
 
 
+def test_login_issues_a_new_session_key(client, user):
+    client.get(LOGIN_URL)
+    session = client.session
+    session["planted"] = True
+    session.save()
+    planted = session.session_key
+
+    attempt(client, user.username, PASSWORD)
+
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != planted
+    assert not Session.objects.filter(session_key=planted).exists()
+
+
+def test_an_admin_reset_ends_the_users_sessions(client, world):
+    target = world.office_staff_a
+    attempt(client, target.username, PASSWORD)
+    admin_client = login(type(client)(), world.office_admin_a)
+
+    admin_client.post(f"/users/{target.pk}/reset-password/", {"password": "Reset#Pass12"})
+
+    assert client.get("/")["Location"].startswith(LOGIN_URL)
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(client, user):
+    other = type(client)()
+    attempt(other, user.username, PASSWORD, ip=OTHER_ADDRESS)
+    attempt(client, user.username, PASSWORD)
+
+    client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                               "new_password2": NEW_PASSWORD})
+
+    assert client.get("/").status_code == 200
+    assert other.get("/")["Location"].startswith(LOGIN_URL)
+
+
 def test_an_expired_session_is_logged_out(client, user):
     attempt(client, user.username, PASSWORD)
     assert client.get("/").status_code == 200

@@ -87,10 +87,14 @@ class Command(BaseCommand):
         return user
 
     def seed(self):
+        from domains.services import tenant_defaults_ensure
+
         city = self.tenant(name="承德市", code="130800", level=TenantLevel.CITY)
         fengning = self.tenant(name="丰宁满族自治县", code="130826",
                                level=TenantLevel.COUNTY, parent=city)
         longhua = self.tenant(name="隆化县", code="130825", level=TenantLevel.COUNTY, parent=city)
+        for tenant in (city, fengning, longhua):
+            tenant_defaults_ensure(tenant=tenant)
 
         self.agencies(fengning, FENGNING_TOWNSHIPS, AgencyKind.TOWNSHIP, 1)
         self.agencies(fengning, ["新丰路街道办"], AgencyKind.SUBDISTRICT, 100)

@@ -1,0 +1,117 @@
+"""Attachments: checked on upload, stored outside any web root, served only through views that
+check the user may see the object the file belongs to.
+
+A file is accepted when its extension is allowed AND its first bytes are what that type starts
+with, so an executable renamed .pdf is refused. Names are never used as paths: the stored name is
+a random UUID; the original name is kept (sanitised) for the download header only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+import zipfile
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ZIP_MEMBERS = {".docx": "word/", ".xlsx": "xl/", ".ofd": "OFD.xml"}
+SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".ofd": (b"PK\x03\x04",),
+}
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ofd": "application/ofd",
+}
+
+
+def safe_name(name: str) -> str:
+    base = os.path.basename((name or "").replace("\\", "/")).strip().strip(".")
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"/\\|?*')
+    return base[:120] or "file"
+
+
+def validate_upload(uploaded) -> tuple[str, str]:
+    """Return (clean original name, content type) or raise ValidationError in Chinese."""
+    name = safe_name(uploaded.name)
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in SIGNATURES:
+        raise ValidationError(
+            _("Only PDF, JPG, PNG, Word (.docx), Excel (.xlsx) and OFD files are accepted.")
+        )
+    if uploaded.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(mb)d MB.") % {"mb": MAX_ATTACHMENT_BYTES // 1024 // 1024}
+        )
+    if uploaded.size == 0:
+        raise ValidationError(_("The file is empty."))
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    if not any(head.startswith(sig) for sig in SIGNATURES[ext]):
+        raise ValidationError(
+            _("The file's content does not match its type (%(ext)s).") % {"ext": ext}
+        )
+    if ext in ZIP_MEMBERS:
+        data = uploaded.read()
+        uploaded.seek(0)
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            raise ValidationError(_("The file is damaged and cannot be opened.")) from None
+        if not any(n.startswith(ZIP_MEMBERS[ext]) for n in names):
+            raise ValidationError(
+                _("The file's content does not match its type (%(ext)s).") % {"ext": ext}
+            )
+    return name, CONTENT_TYPES[ext]
+
+
+def _upload_to(instance, filename: str) -> str:
+    ext = os.path.splitext(filename)[1].lower()
+    return (
+        f"attachments/{instance._meta.app_label}/{instance.tenant_id}/"
+        f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
+    )
+
+
+class AttachmentBase(models.Model):
+    """Concrete attachment models add the tenant and the object they belong to."""
+
+    file = models.FileField(gettext_lazy("file"), upload_to=_upload_to, max_length=255)
+    original_name = models.CharField(gettext_lazy("file name"), max_length=150)
+    content_type = models.CharField(gettext_lazy("type"), max_length=100)
+    size = models.PositiveIntegerField(gettext_lazy("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("uploaded by"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
+    uploaded_at = models.DateTimeField(gettext_lazy("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def response(self) -> FileResponse:
+        return FileResponse(
+            self.file.open("rb"), as_attachment=True, filename=self.original_name,
+            content_type=self.content_type,
+        )
