@@ -3,7 +3,7 @@ import copy
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,9 +14,10 @@ from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import DetailView, FormView, ListView
 
+from integrity.http import form_errors, xlsx_response
 from integrity.permissions import PermissionRequiredMixin, has_perm
 from integrity.tenancy import ScopedQuerysetMixin, get_scoped_object_or_404, visible_tenant_ids
-from integrity.xlsx import XLSX_CONTENT_TYPE, XlsxError
+from integrity.xlsx import XlsxError
 
 from . import selectors, services
 from .choices import SecurityEventKind
@@ -33,24 +34,6 @@ from .forms import (
     UserForm,
 )
 from .models import Agency, Tenant, User
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (field errors where the field is shown)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{filename}-{timezone.localdate():%Y%m%d}.xlsx"
-    )
-    return response
-
 
 # Login, logout, own password --------------------------------------------------------------
 
@@ -155,7 +138,7 @@ class TenantFormView(PermissionRequiredMixin, View):
                     services.tenant_update(tenant=tenant, data=form.cleaned_data,
                                            actor=request.user)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("accounts:tenant-list")
@@ -203,7 +186,7 @@ class AgencyExportView(AgencyListView):
             what="agencies", filters=request.GET.dict(), rows=queryset.count(),
         )
         content = agency_export(queryset, include_tenant=_reads_several_tenants(request.user))
-        return _xlsx_response(content, "agencies")
+        return xlsx_response(content, "agencies")
 
 
 class AgencyDetailView(PermissionRequiredMixin, ScopedQuerysetMixin, DetailView):
@@ -257,7 +240,7 @@ class AgencyFormView(PermissionRequiredMixin, View):
                 else:
                     services.agency_update(agency=agency, data=data, actor=request.user)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("accounts:agency-detail", pk=agency.pk)
@@ -281,7 +264,7 @@ class AgencyTemplateView(PermissionRequiredMixin, View):
     permission = "agency.import"
 
     def get(self, request):
-        return _xlsx_response(agency_template(), "agency-template")
+        return xlsx_response(agency_template(), "agency-template")
 
 
 class AgencyImportView(PermissionRequiredMixin, View):
@@ -374,7 +357,7 @@ class UserFormView(PermissionRequiredMixin, View):
                     services.user_update(user=target, data=data, actor=request.user,
                                          request=request)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("accounts:user-list")
