@@ -8,6 +8,7 @@ from . import views
 # Each app has its own API router; the version is the outer namespace (NamespaceVersioning).
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("domains.api.urls")),
 ]
 
 urlpatterns = [

@@ -82,7 +82,7 @@ def resident_id(n: int, birth: str = "19800101", area: str = "130826") -> str:
     from stdnum.cn import ric
 
     body = f"{area}{birth}{n % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum reads the first 17 characters
 
 
 class TrustRecordFactory(factory.django.DjangoModelFactory):

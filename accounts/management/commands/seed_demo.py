@@ -121,3 +121,7 @@ class Command(BaseCommand):
         self.user("cd-city", display_name="承德市信用办", role=Role.CITY_VIEWER, tenant=city)
         self.user("evaluator", display_name="第三方评价机构", role=Role.EVALUATOR,
                   tenant=fengning)
+
+        from domains import demo as domains_demo
+
+        domains_demo.seed(fengning, longhua)
