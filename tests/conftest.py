@@ -14,6 +14,16 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _eager_celery():
+    """Tasks run in-process in tests, as in `make run`; tests/test_celery.py starts a real
+    worker on Redis for the broker path."""
+    from integrity.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
 @dataclass
 class World:
     """Two counties under one city, a third county under another city, and one user per role.
