@@ -3,6 +3,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integrity.filters import YesNoFilter
+
 from .choices import AgencyKind, RankingGroup, Role, SecurityEventKind
 from .models import Agency, SecurityEvent, Tenant, User
 
@@ -16,7 +18,7 @@ class AgencyFilter(django_filters.FilterSet):
     ranking_group = django_filters.ChoiceFilter(
         label=_("Ranking group"), choices=RankingGroup.choices
     )
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = YesNoFilter(label=_("Active"))
 
     class Meta:
         model = Agency
@@ -37,8 +39,8 @@ class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices)
     agency = django_filters.ModelChoiceFilter(label=_("Agency"), queryset=Agency.objects.none())
-    is_active = django_filters.BooleanFilter(label=_("Active"))
-    locked = django_filters.BooleanFilter(label=_("Locked"), method="filter_locked")
+    is_active = YesNoFilter(label=_("Active"))
+    locked = YesNoFilter(label=_("Locked"), method="filter_locked")
 
     class Meta:
         model = User

@@ -10,8 +10,14 @@ from .models import Agency, Tenant, User
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    username = forms.CharField(
+        label=_("Username"), max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class PasswordChangeForm(forms.Form):
@@ -109,7 +115,12 @@ class UserForm(forms.ModelForm):
         else:
             self.fields["tenant"].queryset = Tenant.objects.all()
         self.fields["role"].choices = roles
-        self.fields["agency"].queryset = Agency.objects.writable_by(actor).filter(is_active=True)
+        self.fields["agency"].queryset = (
+            Agency.objects.writable_by(actor).filter(is_active=True).select_related("tenant")
+        )
+        if actor.is_platform_admin:
+            # Agencies of several counties share names (县财政局): say whose.
+            self.fields["agency"].label_from_instance = lambda a: f"{a.tenant.name} · {a.name}"
         self.fields["agency"].help_text = _(
             "Required for agency clerks and leaders; leave empty for other roles."
         )

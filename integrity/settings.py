@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -257,3 +258,4 @@ LOGGING = {
 }
 
 ADMIN_URL = "django-admin/"
+FILTERS_EMPTY_CHOICE_LABEL = _("All")

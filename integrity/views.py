@@ -23,7 +23,7 @@ def home(request):
         context = {"agency": user.agency}
         template = "home/agency.html"
     elif user.role == Role.CITY_VIEWER:
-        context = {"tenants": selectors.tenant_summaries(user)}
+        context = {"tenants": selectors.tenant_summaries(user).filter(parent=user.tenant)}
         template = "home/city.html"
     else:
         context = {}
