@@ -69,8 +69,10 @@ class PublicRecord:
     under_objection: bool
 
 
-ID_RE = re.compile(r"\b\d{17}[\dXx]\b")
-MOBILE_RE = re.compile(r"\b1[3-9]\d{9}\b")
+# Digit boundaries, not \b: in Chinese text a number usually touches a character
+# ("身份证号130826…"), and \b sees no boundary between a Han character and a digit.
+ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9Xx])")
+MOBILE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 
 
 def mask_text(text: str, names: list[str]) -> str:
@@ -162,3 +164,166 @@ def open_commitments_due(user, today: date | None = None) -> QuerySet:
     return commitments_for_user(user).filter(
         Q(status=CommitmentStatus.IN_PROGRESS) & Q(promised_date__lt=today)
     )
+
+
+# Records and commitments pages, office and agency side (helper h6) -------------------------
+
+PUBLICITY_PUBLIC = "public"
+PUBLICITY_NOT_PUBLISHED = "not_published"
+PUBLICITY_ENDED = "ended"
+
+
+def with_public_now(records: QuerySet, today: date | None = None) -> QuerySet:
+    """Annotate `public_now`: the record is shown on the public side today. Defined by
+    public_records() itself, so the internal pages and the public side cannot disagree."""
+    shown = public_records(today=today).filter(pk=OuterRef("pk"))
+    return records.annotate(public_now=Exists(shown))
+
+
+def publicity_state(record: TrustRecord, today: date | None = None) -> str:
+    """public / not_published / ended, for a record annotated by with_public_now()."""
+    today = today or timezone.localdate()
+    if getattr(record, "public_now", False):
+        return PUBLICITY_PUBLIC
+    if record.publicity_ended_on or (
+        record.is_public
+        and (record.status != RecordStatus.ACTIVE
+             or (record.publicity_max_end and record.publicity_max_end <= today))
+    ):
+        return PUBLICITY_ENDED
+    return PUBLICITY_NOT_PUBLISHED
+
+
+def present_record(record: TrustRecord, *, personal_data: bool) -> TrustRecord:
+    """Set `shown_subject`, `shown_id_number` and `shown_facts`: outside the office (agency roles,
+    city viewers) a civil servant's name and ID number are masked, in the facts as well."""
+    person = record.is_natural_person
+    if personal_data or not person:
+        record.shown_subject = record.subject_name
+        record.shown_id_number = record.person_id_number
+        record.shown_facts = record.facts
+    else:
+        record.shown_subject = mask_name(record.subject_name)
+        record.shown_id_number = mask_id_number(record.person_id_number)
+        record.shown_facts = mask_text(record.facts, [record.subject_name])
+    return record
+
+
+# What the record history leaves out: keys, bookkeeping timestamps, the rule's id.
+HISTORY_SKIPPED = {"id", "tenant_id", "public_id", "created_at", "updated_at", "created_by_id",
+                   "status_changed_at", "publicity_rule_id"}
+
+
+def _history_value(field, value, *, names: dict, mask: bool, person_name: str):
+    if value is None or value == "":
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        return names.get((field.related_model, value), f"#{value}")
+    if mask and field.name == "person_id_number":
+        return mask_id_number(value)
+    if mask and field.name == "subject_name":
+        return mask_name(value)
+    if mask and isinstance(value, str):
+        return mask_text(value, [person_name])
+    return value
+
+
+def record_history(record: TrustRecord, *, personal_data: bool) -> list[dict]:
+    """Who changed what and when, for a record, its measures and its attachments (pghistory
+    events, oldest first). Personal data is masked as on the record itself."""
+    from pghistory.models import Events
+
+    from accounts.models import Agency
+
+    from .models import KeyDomain, ProblemType, PunishmentMeasure, RecordAttachment
+
+    events = list(
+        Events.objects.across("domains.TrustRecordEvent", "domains.PunishmentMeasureEvent",
+                              "domains.RecordAttachmentEvent")
+        .filter(Q(pgh_obj_model="domains.TrustRecord", pgh_obj_id=str(record.pk))
+                | Q(pgh_data__record_id=record.pk))
+        .order_by("pgh_created_at", "pgh_id")
+    )
+    ids = {Agency: set(), KeyDomain: set(), ProblemType: set()}
+    for event in events:
+        for key, model in (("agency_id", Agency), ("domain_id", KeyDomain),
+                           ("problem_type_id", ProblemType)):
+            for value in (event.pgh_diff or {}).get(key, []):
+                if value:
+                    ids[model].add(value)
+    names = {
+        (model, obj.pk): str(obj)
+        for model, pks in ids.items() if pks
+        for obj in model.objects.filter(pk__in=pks)
+    }
+    mask = record.is_natural_person and not personal_data
+    models_by_label = {"domains.TrustRecord": TrustRecord,
+                       "domains.PunishmentMeasure": PunishmentMeasure,
+                       "domains.RecordAttachment": RecordAttachment}
+    history = []
+    for event in events:
+        model = models_by_label[event.pgh_obj_model]
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        changes = []
+        if event.pgh_label == "update":
+            for key, (before, after) in (event.pgh_diff or {}).items():
+                if key in HISTORY_SKIPPED or key not in fields:
+                    continue
+                field = fields[key]
+                changes.append({
+                    "field": field.verbose_name,
+                    "before": _history_value(field, before, names=names, mask=mask,
+                                             person_name=record.subject_name),
+                    "after": _history_value(field, after, names=names, mask=mask,
+                                            person_name=record.subject_name),
+                })
+            if not changes:
+                continue
+        data = event.pgh_data or {}
+        if model is PunishmentMeasure:
+            subject = dict(fields["measure_type"].flatchoices).get(data.get("measure_type"), "")
+        elif model is RecordAttachment:
+            subject = data.get("original_name", "")
+        else:
+            subject = ""
+        context = event.pgh_context or {}
+        history.append({
+            "at": event.pgh_created_at,
+            "by": context.get("username") or context.get("source") or "",
+            "model": model._meta.verbose_name,
+            "is_record": model is TrustRecord,
+            "label": event.pgh_label,
+            "subject": subject,
+            "changes": changes,
+        })
+    return history
+
+
+def civil_servants_named(user, name: str) -> QuerySet:
+    """Civil servants with records the user reads whose name contains `name`, one row per ID
+    number: the latest name, the number of records and one record to open the file by."""
+    from django.db.models import Count, Max
+
+    from .choices import SubjectType
+
+    return (
+        TrustRecord.objects.for_user(user)
+        .filter(subject_type=SubjectType.CIVIL_SERVANT, subject_name__icontains=name.strip())
+        .values("person_id_number")
+        .annotate(name=Max("subject_name"), records=Count("id"), record_id=Max("id"),
+                  latest=Max("decision_date"))
+        .order_by("name", "person_id_number")
+    )
+
+
+def with_overdue(commitments: QuerySet, today: date | None = None) -> QuerySet:
+    """Annotate `overdue`: still in progress after the promised date."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    today = today or timezone.localdate()
+    return commitments.annotate(overdue=ExpressionWrapper(
+        Q(status=CommitmentStatus.IN_PROGRESS, promised_date__lt=today),
+        output_field=BooleanField(),
+    ))

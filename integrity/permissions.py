@@ -78,24 +78,52 @@ class RolePermission(BasePermission):
 
 
 NAVIGATION = [
-    # (label, url name, action)
+    # (label, url name, action) for a link; (label, [links]) for a menu.
     (_("Home"), "home", None),
-    (_("Jurisdictions"), "accounts:tenant-list", "tenant.manage"),
-    (_("Agencies"), "accounts:agency-list", "agency.view"),
-    (_("Users"), "accounts:user-list", "user.view"),
-    (_("Audit trail"), "accounts:audit-list", "audit.view"),
-    (_("Security events"), "accounts:security-event-list", "audit.view"),
+    (_("Credit records"), [
+        (_("Failure-of-trust records"), "domains:record-list", "record.view"),
+        (_("Commitments"), "domains:commitment-list", "commitment.view"),
+        (_("Objections and repair"), "domains:request-list", "request.view"),
+        (_("Case notices"), "domains:notice-list", "notice.view"),
+        (_("Integrity files"), "domains:person-file", "person_file.view"),
+    ]),
+    (_("Configuration"), [
+        (_("Agencies"), "accounts:agency-list", "agency.view"),
+        (_("Users"), "accounts:user-list", "user.view"),
+        (_("Key domains"), "domains:domain-list", "domain.view"),
+        (_("Measure lists"), "domains:joint-measure-list", "lists.view"),
+        (_("Jurisdictions"), "accounts:tenant-list", "tenant.manage"),
+    ]),
+    (_("Audit"), [
+        (_("Audit trail"), "accounts:audit-list", "audit.view"),
+        (_("Security events"), "accounts:security-event-list", "audit.view"),
+    ]),
 ]
 
 
-def navigation(request):
-    """Template context: the navigation items the user's role may use."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items = [
+def _links(user, entries):
+    return [
         {"label": label, "url": reverse(name), "name": name}
-        for label, name, action in NAVIGATION
+        for label, name, action in entries
         if action is None or has_perm(user, action)
     ]
-    return {"nav_items": items}
+
+
+def navigation(request):
+    """Template context: the menus and links the user's role may use (`nav_items`), and the
+    set of their URL names (`nav_names`)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "nav_names": set()}
+    items, names = [], set()
+    for entry in NAVIGATION:
+        if isinstance(entry[1], list):
+            children = _links(user, entry[1])
+            if children:
+                items.append({"label": entry[0], "children": children})
+                names |= {child["name"] for child in children}
+        else:
+            links = _links(user, [entry])
+            items += links
+            names |= {link["name"] for link in links}
+    return {"nav_items": items, "nav_names": names}
