@@ -27,8 +27,17 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (
             "Integrity",
-            {"fields": ("display_name", "phone", "role", "tenant", "agency",
-                        "must_change_password", "locked_until")},
+            {
+                "fields": (
+                    "display_name",
+                    "phone",
+                    "role",
+                    "tenant",
+                    "agency",
+                    "must_change_password",
+                    "locked_until",
+                )
+            },
         ),
     )
 

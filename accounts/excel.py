@@ -121,13 +121,19 @@ def parse_agency_rows(uploaded, *, tenant) -> tuple[list[dict], list[RowError]]:
         else:
             seen_names[data["name"]] = number
         if values["kind"] not in kinds:
-            error("kind", _("Choose one of: %(options)s.") % {
-                "options": "、".join(str(label) for _v, label in AgencyKind.choices)})
+            error(
+                "kind",
+                _("Choose one of: %(options)s.")
+                % {"options": "、".join(str(label) for _v, label in AgencyKind.choices)},
+            )
         else:
             data["kind"] = kinds[values["kind"]]
         if values["ranking_group"] and values["ranking_group"] not in groups:
-            error("ranking_group", _("Choose one of: %(options)s.") % {
-                "options": "、".join(str(label) for _v, label in RankingGroup.choices)})
+            error(
+                "ranking_group",
+                _("Choose one of: %(options)s.")
+                % {"options": "、".join(str(label) for _v, label in RankingGroup.choices)},
+            )
         else:
             data["ranking_group"] = groups.get(values["ranking_group"], "")
         code = normalize_credit_code(values["credit_code"])
@@ -138,8 +144,7 @@ def parse_agency_rows(uploaded, *, tenant) -> tuple[list[dict], list[RowError]]:
                 error("credit_code", exc.messages[0])
             else:
                 if code in seen_codes:
-                    error("credit_code", _("Same code as row %(row)d.") % {
-                        "row": seen_codes[code]})
+                    error("credit_code", _("Same code as row %(row)d.") % {"row": seen_codes[code]})
                 elif code in others and others[code] is None:
                     error("credit_code", _("Already used by an agency of another jurisdiction."))
                 elif code in others and others[code] != data["name"]:
@@ -150,8 +155,10 @@ def parse_agency_rows(uploaded, *, tenant) -> tuple[list[dict], list[RowError]]:
             if len(data[field]) > limit:
                 error(field, _("At most %(n)d characters.") % {"n": limit})
         if values["is_active"] not in statuses:
-            error("is_active", _("Choose one of: %(options)s.") % {
-                "options": f"{active_label}、{inactive_label}"})
+            error(
+                "is_active",
+                _("Choose one of: %(options)s.") % {"options": f"{active_label}、{inactive_label}"},
+            )
         else:
             data["is_active"] = statuses[values["is_active"]]
         errors.extend(row_errors)

@@ -30,7 +30,8 @@ class AgencyFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(name__icontains=value) | Q(credit_code__icontains=value)
+            Q(name__icontains=value)
+            | Q(credit_code__icontains=value)
             | Q(leader_name__icontains=value)
         )
 
@@ -51,9 +52,7 @@ class UserFilter(django_filters.FilterSet):
         self.filters["agency"].queryset = Agency.objects.for_user(user)
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(username__icontains=value) | Q(display_name__icontains=value)
-        )
+        return queryset.filter(Q(username__icontains=value) | Q(display_name__icontains=value))
 
     def filter_locked(self, queryset, name, value):
         locked = Q(locked_until__gt=timezone.now())

@@ -17,8 +17,12 @@ class PasswordChangeRequiredMiddleware:
                     from django.http import JsonResponse
 
                     return JsonResponse(
-                        {"error": {"code": "password_change_required",
-                                   "message": "Password change required."}},
+                        {
+                            "error": {
+                                "code": "password_change_required",
+                                "message": "Password change required.",
+                            }
+                        },
                         status=403,
                     )
                 return redirect("accounts:password-change")

@@ -17,8 +17,9 @@ AUDITED_MODELS = {
 }
 
 
-def audit_events_for_user(user, *, model: str = "", label: str = "", actor: str = "",
-                          since=None, until=None):
+def audit_events_for_user(
+    user, *, model: str = "", label: str = "", actor: str = "", since=None, until=None
+):
     """Data-change events (pghistory) of the rows of the tenants the user may audit."""
     events = Events.objects.order_by("-pgh_created_at", "-pgh_id")
     tenant_ids = visible_tenant_ids(user)
@@ -47,9 +48,13 @@ def security_events_for_user(user):
 
 def tenant_summaries(user):
     """Tenants the user reads, with their counts of active agencies and users."""
-    return Tenant.objects.for_user(user).select_related("parent").annotate(
-        agency_count=Count("agencies", filter=Q(agencies__is_active=True), distinct=True),
-        user_count=Count("users", filter=Q(users__is_active=True), distinct=True),
+    return (
+        Tenant.objects.for_user(user)
+        .select_related("parent")
+        .annotate(
+            agency_count=Count("agencies", filter=Q(agencies__is_active=True), distinct=True),
+            user_count=Count("users", filter=Q(users__is_active=True), distinct=True),
+        )
     )
 
 

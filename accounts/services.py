@@ -324,9 +324,7 @@ def login_attempt(*, request, username: str, password: str) -> User:
             request=request,
             username=username,
         )
-        raise LoginRefused(
-            _("Too many failed logins from this address. Try again in 15 minutes.")
-        )
+        raise LoginRefused(_("Too many failed logins from this address. Try again in 15 minutes."))
     account = User.objects.filter(username=username).first()
     if account is not None and account.is_locked:
         security_event_record(

@@ -124,8 +124,9 @@ class TenantFormView(PermissionRequiredMixin, View):
 
     def get(self, request, pk=None):
         tenant = self.get_object(pk)
-        return render(request, self.template_name, {"form": TenantForm(instance=tenant),
-                                                    "object": tenant})
+        return render(
+            request, self.template_name, {"form": TenantForm(instance=tenant), "object": tenant}
+        )
 
     def post(self, request, pk=None):
         tenant = self.get_object(pk)
@@ -135,8 +136,9 @@ class TenantFormView(PermissionRequiredMixin, View):
                 if tenant is None:
                     services.tenant_create(data=form.cleaned_data, actor=request.user)
                 else:
-                    services.tenant_update(tenant=tenant, data=form.cleaned_data,
-                                           actor=request.user)
+                    services.tenant_update(
+                        tenant=tenant, data=form.cleaned_data, actor=request.user
+                    )
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -182,8 +184,12 @@ class AgencyExportView(AgencyListView):
     def get(self, request, *args, **kwargs):
         queryset = self.get_queryset()
         services.security_event_record(
-            kind=SecurityEventKind.EXPORT, request=request, user=request.user,
-            what="agencies", filters=request.GET.dict(), rows=queryset.count(),
+            kind=SecurityEventKind.EXPORT,
+            request=request,
+            user=request.user,
+            what="agencies",
+            filters=request.GET.dict(),
+            rows=queryset.count(),
         )
         content = agency_export(queryset, include_tenant=_reads_several_tenants(request.user))
         return xlsx_response(content, "agencies")
@@ -201,7 +207,8 @@ class AgencyDetailView(PermissionRequiredMixin, ScopedQuerysetMixin, DetailView)
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["can_manage"] = Agency.objects.writable_by(user).filter(
-            pk=self.object.pk).exists() and has_perm(user, "agency.manage")
+            pk=self.object.pk
+        ).exists() and has_perm(user, "agency.manage")
         if has_perm(user, "user.view"):
             context["users"] = User.objects.for_user(user).filter(agency=self.object)
         return context
@@ -225,8 +232,7 @@ class AgencyFormView(PermissionRequiredMixin, View):
 
     def get(self, request, pk=None):
         agency = self.get_object(pk)
-        return render(request, self.template_name,
-                      {"form": self._form(agency), "object": agency})
+        return render(request, self.template_name, {"form": self._form(agency), "object": agency})
 
     def post(self, request, pk=None):
         agency = self.get_object(pk)
@@ -289,8 +295,7 @@ class AgencyImportView(PermissionRequiredMixin, View):
                 if errors:
                     context["row_errors"] = errors
                 else:
-                    result = services.agencies_import(tenant=tenant, rows=rows,
-                                                      actor=request.user)
+                    result = services.agencies_import(tenant=tenant, rows=rows, actor=request.user)
                     messages.success(
                         request,
                         _("Import finished: %(created)d created, %(updated)d updated.") % result,
@@ -351,11 +356,13 @@ class UserFormView(PermissionRequiredMixin, View):
             data.setdefault("tenant", request.user.tenant)
             try:
                 if target is None:
-                    target = services.user_create(data=data, password=password,
-                                                  actor=request.user, request=request)
+                    target = services.user_create(
+                        data=data, password=password, actor=request.user, request=request
+                    )
                 else:
-                    services.user_update(user=target, data=data, actor=request.user,
-                                         request=request)
+                    services.user_update(
+                        user=target, data=data, actor=request.user, request=request
+                    )
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -376,8 +383,7 @@ class UserActionView(PermissionRequiredMixin, View):
             "lock": (services.user_lock, {}, _("Account locked.")),
             "unlock": (services.user_unlock, {}, _("Account unlocked.")),
             "activate": (services.user_set_active, {"active": True}, _("Account activated.")),
-            "deactivate": (services.user_set_active, {"active": False},
-                           _("Account deactivated.")),
+            "deactivate": (services.user_set_active, {"active": False}, _("Account deactivated.")),
         }
         service, kwargs, done = actions[self.action]
         try:
@@ -402,8 +408,12 @@ class UserResetPasswordView(PermissionRequiredMixin, View):
         form = SetPasswordForm(request.POST)
         if form.is_valid():
             try:
-                services.user_reset_password(user=target, password=form.cleaned_data["password"],
-                                             actor=request.user, request=request)
+                services.user_reset_password(
+                    user=target,
+                    password=form.cleaned_data["password"],
+                    actor=request.user,
+                    request=request,
+                )
             except ValidationError as exc:
                 form.add_error("password", exc)
             else:

@@ -47,12 +47,11 @@ class MeasureType(models.TextChoices):
     CRITICISM = "criticism", _("Public notice of criticism")
     HONOUR_REMOVAL = "honour_removal", _("Removal from honour selection")
     BANK_NOTICE = "bank_notice", _("Notice to banks for prudent lending")
-    TREASURY_DEDUCTION = "treasury_deduction", _(
-        "Deduction of treasury deposits or transfer payments"
+    TREASURY_DEDUCTION = (
+        "treasury_deduction",
+        _("Deduction of treasury deposits or transfer payments"),
     )
-    APPRAISAL_RESTRICTION = "appraisal_restriction", _(
-        "Restriction in appraisal and promotion"
-    )
+    APPRAISAL_RESTRICTION = "appraisal_restriction", _("Restriction in appraisal and promotion")
     OTHER = "other", _("Other measure")
 
 

@@ -33,8 +33,9 @@ AGENCY = "accounts.Agency"
 
 
 def _tenant_fk():
-    return models.ForeignKey(TENANT, verbose_name=_("jurisdiction"), on_delete=models.PROTECT,
-                             related_name="+")
+    return models.ForeignKey(
+        TENANT, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="+"
+    )
 
 
 class TenantConfig(models.Model):
@@ -57,11 +58,20 @@ class KeyDomain(TenantConfig):
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=50)
     description = models.TextField(_("description"), blank=True)
-    lead_units = models.ManyToManyField(AGENCY, verbose_name=_("lead units"), blank=True,
-                                        related_name="led_domains", through="DomainLeadUnit")
-    responsible_units = models.ManyToManyField(AGENCY, verbose_name=_("responsible units"),
-                                               blank=True, related_name="responsible_domains",
-                                               through="DomainResponsibleUnit")
+    lead_units = models.ManyToManyField(
+        AGENCY,
+        verbose_name=_("lead units"),
+        blank=True,
+        related_name="led_domains",
+        through="DomainLeadUnit",
+    )
+    responsible_units = models.ManyToManyField(
+        AGENCY,
+        verbose_name=_("responsible units"),
+        blank=True,
+        related_name="responsible_domains",
+        through="DomainResponsibleUnit",
+    )
     is_active = models.BooleanField(_("in use"), default=True)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -86,8 +96,9 @@ class DomainLeadUnit(models.Model):
     agency = models.ForeignKey(AGENCY, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["domain", "agency"],
-                                               name="domainleadunit_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "agency"], name="domainleadunit_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.domain_id}:{self.agency_id}"
@@ -101,8 +112,11 @@ class DomainResponsibleUnit(models.Model):
     agency = models.ForeignKey(AGENCY, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["domain", "agency"],
-                                               name="domainresponsibleunit_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "agency"], name="domainresponsibleunit_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.domain_id}:{self.agency_id}"
@@ -113,13 +127,18 @@ class DomainField(TenantConfig):
     """An extra ledger field of a domain (a small typed schema used by ledgers and templates)."""
 
     tenant = _tenant_fk()
-    domain = models.ForeignKey(KeyDomain, verbose_name=_("key domain"), on_delete=models.CASCADE,
-                               related_name="fields")
+    domain = models.ForeignKey(
+        KeyDomain, verbose_name=_("key domain"), on_delete=models.CASCADE, related_name="fields"
+    )
     key = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("label"), max_length=50)
     field_type = models.CharField(_("type"), max_length=20, choices=FieldType.choices)
-    choices = models.JSONField(_("options"), default=list, blank=True,
-                               help_text=_("For a choice field: the allowed values."))
+    choices = models.JSONField(
+        _("options"),
+        default=list,
+        blank=True,
+        help_text=_("For a choice field: the allowed values."),
+    )
     required = models.BooleanField(_("required"), default=False)
     help_text = models.CharField(_("help text"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -191,10 +210,12 @@ class PublicityRule(TenantConfig):
         verbose_name_plural = _("publicity rules")
         ordering = ["tenant_id", "severity", "-effective_from"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "severity", "effective_from"],
-                                    name="publicityrule_unique"),
-            models.CheckConstraint(condition=Q(min_months__lte=models.F("max_months")),
-                                   name="publicityrule_min_le_max"),
+            models.UniqueConstraint(
+                fields=["tenant", "severity", "effective_from"], name="publicityrule_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_months__lte=models.F("max_months")), name="publicityrule_min_le_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -203,9 +224,7 @@ class PublicityRule(TenantConfig):
     def clean(self) -> None:
         if self.min_months is not None and self.max_months is not None:
             if self.min_months > self.max_months:
-                raise ValidationError(
-                    {"min_months": _("The minimum cannot exceed the maximum.")}
-                )
+                raise ValidationError({"min_months": _("The minimum cannot exceed the maximum.")})
             if self.max_months == 0:
                 raise ValidationError({"max_months": _("The maximum must be at least 1 month.")})
 
@@ -214,12 +233,18 @@ class PublicityRule(TenantConfig):
 class CreditSettings(TenantConfig):
     """Per-tenant deadlines for objections and repair applications (in working days)."""
 
-    tenant = models.OneToOneField(TENANT, verbose_name=_("jurisdiction"),
-                                  on_delete=models.CASCADE, related_name="credit_settings")
+    tenant = models.OneToOneField(
+        TENANT,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.CASCADE,
+        related_name="credit_settings",
+    )
     objection_workdays = models.PositiveSmallIntegerField(
-        _("objection deadline (working days)"), default=5)
+        _("objection deadline (working days)"), default=5
+    )
     repair_workdays = models.PositiveSmallIntegerField(
-        _("repair application deadline (working days)"), default=15)
+        _("repair application deadline (working days)"), default=15
+    )
 
     class Meta:
         verbose_name = _("credit settings")
@@ -243,19 +268,38 @@ class TrustRecord(models.Model):
     tenant = _tenant_fk()
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     subject_type = models.CharField(_("subject type"), max_length=20, choices=SubjectType.choices)
-    agency = models.ForeignKey(AGENCY, verbose_name=_("agency"), on_delete=models.PROTECT,
-                               null=True, blank=True, related_name="trust_records")
+    agency = models.ForeignKey(
+        AGENCY,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trust_records",
+    )
     subject_name = models.CharField(_("failing subject"), max_length=100)
-    subject_credit_code = models.CharField(_("subject's credit code"), max_length=18, blank=True,
-                                           validators=[validate_credit_code])
-    person_id_number = models.CharField(_("resident ID number"), max_length=18, blank=True,
-                                        validators=[validate_resident_id])
+    subject_credit_code = models.CharField(
+        _("subject's credit code"), max_length=18, blank=True, validators=[validate_credit_code]
+    )
+    person_id_number = models.CharField(
+        _("resident ID number"), max_length=18, blank=True, validators=[validate_resident_id]
+    )
     person_position = models.CharField(_("position"), max_length=60, blank=True)
-    domain = models.ForeignKey(KeyDomain, verbose_name=_("key domain"), on_delete=models.PROTECT,
-                               null=True, blank=True, related_name="trust_records")
-    problem_type = models.ForeignKey(ProblemType, verbose_name=_("problem type"),
-                                     on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="trust_records")
+    domain = models.ForeignKey(
+        KeyDomain,
+        verbose_name=_("key domain"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trust_records",
+    )
+    problem_type = models.ForeignKey(
+        ProblemType,
+        verbose_name=_("problem type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trust_records",
+    )
     source = models.CharField(_("source"), max_length=30, choices=RecordSource.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     facts = models.TextField(_("facts"))
@@ -263,23 +307,34 @@ class TrustRecord(models.Model):
     deciding_authority = models.CharField(_("deciding authority"), max_length=100)
     decision_date = models.DateField(_("decision date"))
     punishment_end = models.DateField(_("punishment period ends"), null=True, blank=True)
-    publicity_rule = models.ForeignKey(PublicityRule, verbose_name=_("publicity rule"),
-                                       on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+")
+    publicity_rule = models.ForeignKey(
+        PublicityRule,
+        verbose_name=_("publicity rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     publicity_min_end = models.DateField(_("minimum publicity ends"), null=True, blank=True)
     publicity_max_end = models.DateField(_("publicity ends at the latest"), null=True, blank=True)
     is_public = models.BooleanField(_("published"), default=False)
-    status = models.CharField(_("status"), max_length=10, choices=RecordStatus.choices,
-                              default=RecordStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     status_reason = models.TextField(_("reason for the status"), blank=True)
     publicity_ended_on = models.DateField(_("publicity ended on"), null=True, blank=True)
     publicity_end_reason = models.CharField(_("why publicity ended"), max_length=200, blank=True)
     sharing_stopped_on = models.DateField(_("sharing stopped on"), null=True, blank=True)
     sharing_stop_reason = models.CharField(_("why sharing stopped"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
-                                   on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -335,8 +390,9 @@ class RecordAttachment(AttachmentBase):
     """A document behind a record (decision, judgment …)."""
 
     tenant = _tenant_fk()
-    record = models.ForeignKey(TrustRecord, verbose_name=_("record"), on_delete=models.CASCADE,
-                               related_name="attachments")
+    record = models.ForeignKey(
+        TrustRecord, verbose_name=_("record"), on_delete=models.CASCADE, related_name="attachments"
+    )
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "tenant"
@@ -353,8 +409,9 @@ class PunishmentMeasure(models.Model):
     """A punishment measure (惩戒措施, M12) taken on a record."""
 
     tenant = _tenant_fk()
-    record = models.ForeignKey(TrustRecord, verbose_name=_("record"), on_delete=models.CASCADE,
-                               related_name="measures")
+    record = models.ForeignKey(
+        TrustRecord, verbose_name=_("record"), on_delete=models.CASCADE, related_name="measures"
+    )
     measure_type = models.CharField(_("measure"), max_length=30, choices=MeasureType.choices)
     date = models.DateField(_("date"))
     issuing_body = models.CharField(_("issuing body"), max_length=100)
@@ -380,37 +437,49 @@ class CreditRequest(models.Model):
     public record, tracked by its receipt code."""
 
     tenant = _tenant_fk()
-    record = models.ForeignKey(TrustRecord, verbose_name=_("record"), on_delete=models.PROTECT,
-                               related_name="requests")
+    record = models.ForeignKey(
+        TrustRecord, verbose_name=_("record"), on_delete=models.PROTECT, related_name="requests"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=RequestKind.choices)
     receipt_code = models.CharField(_("receipt code"), max_length=20, unique=True)
     applicant_name = models.CharField(_("applicant"), max_length=60)
     applicant_phone = models.CharField(_("applicant's phone"), max_length=30)
-    applicant_is_subject = models.BooleanField(_("the applicant is the recorded subject"),
-                                               default=False)
+    applicant_is_subject = models.BooleanField(
+        _("the applicant is the recorded subject"), default=False
+    )
     reason = models.TextField(_("reasons"))
     # Repair conditions (DOMAIN.md): what the applicant declares, then what staff confirm.
     declares_corrected = models.BooleanField(
-        _("the breach is corrected and obligations fulfilled"), default=False)
-    declares_commitment = models.BooleanField(_("a signed credit commitment is attached"),
-                                              default=False)
+        _("the breach is corrected and obligations fulfilled"), default=False
+    )
+    declares_commitment = models.BooleanField(
+        _("a signed credit commitment is attached"), default=False
+    )
     declares_other = models.BooleanField(_("other statutory conditions are met"), default=False)
-    confirmed_corrected = models.BooleanField(_("staff confirm: corrected and fulfilled"),
-                                              default=False)
-    confirmed_commitment = models.BooleanField(_("staff confirm: signed commitment received"),
-                                               default=False)
-    confirmed_other = models.BooleanField(_("staff confirm: other conditions met"),
-                                          default=False)
-    status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices,
-                              default=RequestStatus.PENDING)
+    confirmed_corrected = models.BooleanField(
+        _("staff confirm: corrected and fulfilled"), default=False
+    )
+    confirmed_commitment = models.BooleanField(
+        _("staff confirm: signed commitment received"), default=False
+    )
+    confirmed_other = models.BooleanField(_("staff confirm: other conditions met"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
     deadline = models.DateField(_("decide by"))
-    outcome = models.CharField(_("decision"), max_length=10, choices=RequestOutcome.choices,
-                               blank=True)
+    outcome = models.CharField(
+        _("decision"), max_length=10, choices=RequestOutcome.choices, blank=True
+    )
     decision_reason = models.TextField(_("reasons for the decision"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
-                                   on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -433,24 +502,39 @@ class Commitment(models.Model):
     so it survives a change of leader (seed 003)."""
 
     tenant = _tenant_fk()
-    agency = models.ForeignKey(AGENCY, verbose_name=_("agency"), on_delete=models.PROTECT,
-                               related_name="commitments")
+    agency = models.ForeignKey(
+        AGENCY, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="commitments"
+    )
     category = models.CharField(_("category"), max_length=30, choices=CommitmentCategory.choices)
     title = models.CharField(_("commitment"), max_length=200)
     content = models.TextField(_("content"))
     promised_date = models.DateField(_("promised by"))
-    status = models.CharField(_("status"), max_length=15, choices=CommitmentStatus.choices,
-                              default=CommitmentStatus.IN_PROGRESS)
+    status = models.CharField(
+        _("status"),
+        max_length=15,
+        choices=CommitmentStatus.choices,
+        default=CommitmentStatus.IN_PROGRESS,
+    )
     fulfilment_evidence = models.TextField(_("fulfilment evidence"), blank=True)
     status_note = models.TextField(_("office's note"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     is_public = models.BooleanField(_("public"), default=True)
-    breach_record = models.OneToOneField(TrustRecord, verbose_name=_("failure-of-trust record"),
-                                         on_delete=models.SET_NULL, null=True, blank=True,
-                                         related_name="broken_commitment")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"),
-                                   on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    breach_record = models.OneToOneField(
+        TrustRecord,
+        verbose_name=_("failure-of-trust record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="broken_commitment",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -477,8 +561,12 @@ class CommitmentAttachment(AttachmentBase):
     """Evidence of fulfilment."""
 
     tenant = _tenant_fk()
-    commitment = models.ForeignKey(Commitment, verbose_name=_("commitment"),
-                                   on_delete=models.CASCADE, related_name="attachments")
+    commitment = models.ForeignKey(
+        Commitment,
+        verbose_name=_("commitment"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "tenant"
@@ -499,19 +587,31 @@ class CaseNotice(models.Model):
     title = models.CharField(_("title"), max_length=200)
     document_number = models.CharField(_("document number"), max_length=100, blank=True)
     body = models.TextField(_("text"))
-    records = models.ManyToManyField(TrustRecord, verbose_name=_("records"),
-                                     related_name="notices", through="NoticeRecord")
-    status = models.CharField(_("status"), max_length=10, choices=NoticeStatus.choices,
-                              default=NoticeStatus.DRAFT)
+    records = models.ManyToManyField(
+        TrustRecord, verbose_name=_("records"), related_name="notices", through="NoticeRecord"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"),
-                                     on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdraw_reason = models.TextField(_("reason for withdrawal"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("composed by"),
-                                   on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("composed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -536,8 +636,9 @@ class NoticeRecord(models.Model):
     record = models.ForeignKey(TrustRecord, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["notice", "record"],
-                                               name="noticerecord_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "record"], name="noticerecord_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.notice_id}:{self.record_id}"

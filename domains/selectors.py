@@ -131,8 +131,11 @@ def request_by_receipt(code: str) -> CreditRequest | None:
     code = normalise_receipt_code(code)
     if not code:
         return None
-    return CreditRequest.objects.select_related("record", "record__tenant").filter(
-        receipt_code=code).first()
+    return (
+        CreditRequest.objects.select_related("record", "record__tenant")
+        .filter(receipt_code=code)
+        .first()
+    )
 
 
 def integrity_file(user, id_number: str) -> QuerySet:
@@ -187,8 +190,10 @@ def publicity_state(record: TrustRecord, today: date | None = None) -> str:
         return PUBLICITY_PUBLIC
     if record.publicity_ended_on or (
         record.is_public
-        and (record.status != RecordStatus.ACTIVE
-             or (record.publicity_max_end and record.publicity_max_end <= today))
+        and (
+            record.status != RecordStatus.ACTIVE
+            or (record.publicity_max_end and record.publicity_max_end <= today)
+        )
     ):
         return PUBLICITY_ENDED
     return PUBLICITY_NOT_PUBLISHED
@@ -210,8 +215,16 @@ def present_record(record: TrustRecord, *, personal_data: bool) -> TrustRecord:
 
 
 # What the record history leaves out: keys, bookkeeping timestamps, the rule's id.
-HISTORY_SKIPPED = {"id", "tenant_id", "public_id", "created_at", "updated_at", "created_by_id",
-                   "status_changed_at", "publicity_rule_id"}
+HISTORY_SKIPPED = {
+    "id",
+    "tenant_id",
+    "public_id",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "status_changed_at",
+    "publicity_rule_id",
+}
 
 
 def _history_value(field, value, *, names: dict, mask: bool, person_name: str):
@@ -240,28 +253,39 @@ def record_history(record: TrustRecord, *, personal_data: bool) -> list[dict]:
     from .models import KeyDomain, ProblemType, PunishmentMeasure, RecordAttachment
 
     events = list(
-        Events.objects.across("domains.TrustRecordEvent", "domains.PunishmentMeasureEvent",
-                              "domains.RecordAttachmentEvent")
-        .filter(Q(pgh_obj_model="domains.TrustRecord", pgh_obj_id=str(record.pk))
-                | Q(pgh_data__record_id=record.pk))
+        Events.objects.across(
+            "domains.TrustRecordEvent",
+            "domains.PunishmentMeasureEvent",
+            "domains.RecordAttachmentEvent",
+        )
+        .filter(
+            Q(pgh_obj_model="domains.TrustRecord", pgh_obj_id=str(record.pk))
+            | Q(pgh_data__record_id=record.pk)
+        )
         .order_by("pgh_created_at", "pgh_id")
     )
     ids = {Agency: set(), KeyDomain: set(), ProblemType: set()}
     for event in events:
-        for key, model in (("agency_id", Agency), ("domain_id", KeyDomain),
-                           ("problem_type_id", ProblemType)):
+        for key, model in (
+            ("agency_id", Agency),
+            ("domain_id", KeyDomain),
+            ("problem_type_id", ProblemType),
+        ):
             for value in (event.pgh_diff or {}).get(key, []):
                 if value:
                     ids[model].add(value)
     names = {
         (model, obj.pk): str(obj)
-        for model, pks in ids.items() if pks
+        for model, pks in ids.items()
+        if pks
         for obj in model.objects.filter(pk__in=pks)
     }
     mask = record.is_natural_person and not personal_data
-    models_by_label = {"domains.TrustRecord": TrustRecord,
-                       "domains.PunishmentMeasure": PunishmentMeasure,
-                       "domains.RecordAttachment": RecordAttachment}
+    models_by_label = {
+        "domains.TrustRecord": TrustRecord,
+        "domains.PunishmentMeasure": PunishmentMeasure,
+        "domains.RecordAttachment": RecordAttachment,
+    }
     history = []
     for event in events:
         model = models_by_label[event.pgh_obj_model]
@@ -272,13 +296,17 @@ def record_history(record: TrustRecord, *, personal_data: bool) -> list[dict]:
                 if key in HISTORY_SKIPPED or key not in fields:
                     continue
                 field = fields[key]
-                changes.append({
-                    "field": field.verbose_name,
-                    "before": _history_value(field, before, names=names, mask=mask,
-                                             person_name=record.subject_name),
-                    "after": _history_value(field, after, names=names, mask=mask,
-                                            person_name=record.subject_name),
-                })
+                changes.append(
+                    {
+                        "field": field.verbose_name,
+                        "before": _history_value(
+                            field, before, names=names, mask=mask, person_name=record.subject_name
+                        ),
+                        "after": _history_value(
+                            field, after, names=names, mask=mask, person_name=record.subject_name
+                        ),
+                    }
+                )
             if not changes:
                 continue
         data = event.pgh_data or {}
@@ -289,15 +317,17 @@ def record_history(record: TrustRecord, *, personal_data: bool) -> list[dict]:
         else:
             subject = ""
         context = event.pgh_context or {}
-        history.append({
-            "at": event.pgh_created_at,
-            "by": context.get("username") or context.get("source") or "",
-            "model": model._meta.verbose_name,
-            "is_record": model is TrustRecord,
-            "label": event.pgh_label,
-            "subject": subject,
-            "changes": changes,
-        })
+        history.append(
+            {
+                "at": event.pgh_created_at,
+                "by": context.get("username") or context.get("source") or "",
+                "model": model._meta.verbose_name,
+                "is_record": model is TrustRecord,
+                "label": event.pgh_label,
+                "subject": subject,
+                "changes": changes,
+            }
+        )
     return history
 
 
@@ -312,8 +342,12 @@ def civil_servants_named(user, name: str) -> QuerySet:
         TrustRecord.objects.for_user(user)
         .filter(subject_type=SubjectType.CIVIL_SERVANT, subject_name__icontains=name.strip())
         .values("person_id_number")
-        .annotate(name=Max("subject_name"), records=Count("id"), record_id=Max("id"),
-                  latest=Max("decision_date"))
+        .annotate(
+            name=Max("subject_name"),
+            records=Count("id"),
+            record_id=Max("id"),
+            latest=Max("decision_date"),
+        )
         .order_by("name", "person_id_number")
     )
 
@@ -323,7 +357,9 @@ def with_overdue(commitments: QuerySet, today: date | None = None) -> QuerySet:
     from django.db.models import BooleanField, ExpressionWrapper
 
     today = today or timezone.localdate()
-    return commitments.annotate(overdue=ExpressionWrapper(
-        Q(status=CommitmentStatus.IN_PROGRESS, promised_date__lt=today),
-        output_field=BooleanField(),
-    ))
+    return commitments.annotate(
+        overdue=ExpressionWrapper(
+            Q(status=CommitmentStatus.IN_PROGRESS, promised_date__lt=today),
+            output_field=BooleanField(),
+        )
+    )

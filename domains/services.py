@@ -72,9 +72,14 @@ def tenant_defaults_ensure(*, tenant: Tenant) -> None:
     """Create what is missing of the default domains, problem types, rules and settings."""
     for position, (code, name, active, description) in enumerate(defaults.KEY_DOMAINS):
         KeyDomain.objects.get_or_create(
-            tenant=tenant, code=code,
-            defaults={"name": name, "is_active": active, "description": description,
-                      "position": position},
+            tenant=tenant,
+            code=code,
+            defaults={
+                "name": name,
+                "is_active": active,
+                "description": description,
+                "position": position,
+            },
         )
     for position, (name, description) in enumerate(defaults.PROBLEM_TYPES):
         ProblemType.objects.get_or_create(
@@ -82,9 +87,15 @@ def tenant_defaults_ensure(*, tenant: Tenant) -> None:
         )
     for severity, published, min_months, max_months in defaults.PUBLICITY_RULES:
         PublicityRule.objects.get_or_create(
-            tenant=tenant, severity=severity, effective_from=defaults.NDRC_36_EFFECTIVE,
-            defaults={"published_by_default": published, "min_months": min_months,
-                      "max_months": max_months, "basis": str(defaults.PUBLICITY_BASIS)},
+            tenant=tenant,
+            severity=severity,
+            effective_from=defaults.NDRC_36_EFFECTIVE,
+            defaults={
+                "published_by_default": published,
+                "min_months": min_months,
+                "max_months": max_months,
+                "basis": str(defaults.PUBLICITY_BASIS),
+            },
         )
     CreditSettings.objects.get_or_create(tenant=tenant)
 
@@ -95,8 +106,9 @@ DOMAIN_FIELDS = ("code", "name", "description", "is_active", "position")
 
 
 @transaction.atomic
-def domain_save(*, tenant: Tenant, data: dict, actor: User, domain: KeyDomain | None = None
-                ) -> KeyDomain:
+def domain_save(
+    *, tenant: Tenant, data: dict, actor: User, domain: KeyDomain | None = None
+) -> KeyDomain:
     created = domain is None
     domain = domain or KeyDomain(tenant=tenant)
     changed = _apply(domain, data, DOMAIN_FIELDS)
@@ -114,8 +126,9 @@ FIELD_FIELDS = ("key", "label", "field_type", "choices", "required", "help_text"
 
 
 @transaction.atomic
-def domain_field_save(*, domain: KeyDomain, data: dict, actor: User,
-                      field: DomainField | None = None) -> DomainField:
+def domain_field_save(
+    *, domain: KeyDomain, data: dict, actor: User, field: DomainField | None = None
+) -> DomainField:
     created = field is None
     field = field or DomainField(tenant_id=domain.tenant_id, domain=domain)
     changed = _apply(field, data, FIELD_FIELDS)
@@ -132,8 +145,9 @@ PROBLEM_TYPE_FIELDS = ("name", "description", "is_active", "position")
 
 
 @transaction.atomic
-def problem_type_save(*, tenant: Tenant, data: dict, actor: User,
-                      problem_type: ProblemType | None = None) -> ProblemType:
+def problem_type_save(
+    *, tenant: Tenant, data: dict, actor: User, problem_type: ProblemType | None = None
+) -> ProblemType:
     created = problem_type is None
     problem_type = problem_type or ProblemType(tenant=tenant)
     changed = _apply(problem_type, data, PROBLEM_TYPE_FIELDS)
@@ -141,13 +155,20 @@ def problem_type_save(*, tenant: Tenant, data: dict, actor: User,
     return problem_type
 
 
-RULE_FIELDS = ("severity", "effective_from", "published_by_default", "min_months", "max_months",
-               "basis")
+RULE_FIELDS = (
+    "severity",
+    "effective_from",
+    "published_by_default",
+    "min_months",
+    "max_months",
+    "basis",
+)
 
 
 @transaction.atomic
-def publicity_rule_save(*, tenant: Tenant, data: dict, actor: User,
-                        rule: PublicityRule | None = None) -> PublicityRule:
+def publicity_rule_save(
+    *, tenant: Tenant, data: dict, actor: User, rule: PublicityRule | None = None
+) -> PublicityRule:
     """A rule change applies to records decided on or after its effective date; records
     already decided keep the window they were given."""
     created = rule is None
@@ -168,33 +189,48 @@ def credit_settings_save(*, tenant: Tenant, data: dict, actor: User) -> CreditSe
 # Records ----------------------------------------------------------------------------------
 
 RECORD_FIELDS = (
-    "subject_type", "agency", "subject_name", "subject_credit_code", "person_id_number",
-    "person_position", "domain", "problem_type", "source", "severity", "facts",
-    "decision_number", "deciding_authority", "decision_date", "punishment_end",
+    "subject_type",
+    "agency",
+    "subject_name",
+    "subject_credit_code",
+    "person_id_number",
+    "person_position",
+    "domain",
+    "problem_type",
+    "source",
+    "severity",
+    "facts",
+    "decision_number",
+    "deciding_authority",
+    "decision_date",
+    "punishment_end",
 )
 
 
 def publicity_rule_for(*, tenant: Tenant, severity: str, decision_date: date) -> PublicityRule:
     rule = (
-        PublicityRule.objects.filter(tenant=tenant, severity=severity,
-                                     effective_from__lte=decision_date)
+        PublicityRule.objects.filter(
+            tenant=tenant, severity=severity, effective_from__lte=decision_date
+        )
         .order_by("-effective_from")
         .first()
     )
     if rule is None:
         # A decision older than every rule of the tenant: the earliest rule applies.
-        rule = PublicityRule.objects.filter(tenant=tenant, severity=severity).order_by(
-            "effective_from").first()
-    if rule is None:
-        raise ValidationError(
-            {"severity": _("No publicity rule is configured for this severity.")}
+        rule = (
+            PublicityRule.objects.filter(tenant=tenant, severity=severity)
+            .order_by("effective_from")
+            .first()
         )
+    if rule is None:
+        raise ValidationError({"severity": _("No publicity rule is configured for this severity.")})
     return rule
 
 
 def _apply_publicity(record: TrustRecord, *, keep_public: bool | None = None) -> None:
-    rule = publicity_rule_for(tenant=record.tenant, severity=record.severity,
-                              decision_date=record.decision_date)
+    rule = publicity_rule_for(
+        tenant=record.tenant, severity=record.severity, decision_date=record.decision_date
+    )
     record.publicity_rule = rule
     record.publicity_min_end, record.publicity_max_end = rules.publicity_window(
         record.decision_date, rule.min_months, rule.max_months
@@ -220,8 +256,9 @@ def _prepare_record(record: TrustRecord, data: dict) -> list[str]:
 
 
 @transaction.atomic
-def record_create(*, tenant: Tenant, data: dict, actor: User, is_public: bool | None = None
-                  ) -> TrustRecord:
+def record_create(
+    *, tenant: Tenant, data: dict, actor: User, is_public: bool | None = None
+) -> TrustRecord:
     record = TrustRecord(tenant=tenant, created_by=actor)
     _prepare_record(record, data)
     record.full_clean(exclude=["publicity_rule"])
@@ -270,9 +307,18 @@ def record_revoke(*, record: TrustRecord, reason: str, actor: User) -> TrustReco
     record.publicity_end_reason = record.publicity_end_reason or _("Record revoked")
     record.sharing_stopped_on = record.sharing_stopped_on or timezone.localdate()
     record.sharing_stop_reason = record.sharing_stop_reason or _("Record revoked")
-    record.save(update_fields=["status", "status_reason", "status_changed_at",
-                               "publicity_ended_on", "publicity_end_reason",
-                               "sharing_stopped_on", "sharing_stop_reason", "updated_at"])
+    record.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "publicity_ended_on",
+            "publicity_end_reason",
+            "sharing_stopped_on",
+            "sharing_stop_reason",
+            "updated_at",
+        ]
+    )
     return record
 
 
@@ -311,9 +357,12 @@ def records_expire(*, today: date | None = None) -> int:
     due = TrustRecord.objects.filter(
         status=RecordStatus.ACTIVE, publicity_max_end__lte=today
     ).filter(Q(punishment_end__isnull=True) | Q(punishment_end__lte=today))
-    return due.update(status=RecordStatus.EXPIRED, status_changed_at=timezone.now(),
-                      status_reason=_("Publicity and punishment periods are over."),
-                      updated_at=timezone.now())
+    return due.update(
+        status=RecordStatus.EXPIRED,
+        status_changed_at=timezone.now(),
+        status_reason=_("Publicity and punishment periods are over."),
+        updated_at=timezone.now(),
+    )
 
 
 MEASURE_FIELDS = ("measure_type", "date", "issuing_body", "note")
@@ -357,13 +406,23 @@ def attachment_add(*, parent, uploaded, actor: User):
 
 def _request_deadline(tenant: Tenant, kind: str, submitted: date) -> date:
     settings_row, _created = CreditSettings.objects.get_or_create(tenant=tenant)
-    days = (settings_row.objection_workdays if kind == RequestKind.OBJECTION
-            else settings_row.repair_workdays)
+    days = (
+        settings_row.objection_workdays
+        if kind == RequestKind.OBJECTION
+        else settings_row.repair_workdays
+    )
     return add_workdays(submitted, days, tenant=tenant)
 
 
-REQUEST_FIELDS = ("applicant_name", "applicant_phone", "applicant_is_subject", "reason",
-                  "declares_corrected", "declares_commitment", "declares_other")
+REQUEST_FIELDS = (
+    "applicant_name",
+    "applicant_phone",
+    "applicant_is_subject",
+    "reason",
+    "declares_corrected",
+    "declares_commitment",
+    "declares_other",
+)
 
 
 @transaction.atomic
@@ -377,21 +436,32 @@ def request_submit(*, record: TrustRecord, kind: str, data: dict) -> CreditReque
     if kind == RequestKind.REPAIR:
         if record.publicity_min_end and today < record.publicity_min_end:
             raise ValidationError(
-                _("Credit repair can be applied for from %(date)s, after the minimum publicity "
-                  "period.") % {"date": record.publicity_min_end.isoformat()}
+                _(
+                    "Credit repair can be applied for from %(date)s, after the minimum publicity "
+                    "period."
+                )
+                % {"date": record.publicity_min_end.isoformat()}
             )
-        if not (data.get("declares_corrected") and data.get("declares_commitment")
-                and data.get("declares_other")):
+        if not (
+            data.get("declares_corrected")
+            and data.get("declares_commitment")
+            and data.get("declares_other")
+        ):
             raise ValidationError(
-                _("Credit repair needs all three conditions: the breach corrected and "
-                  "obligations fulfilled, a signed credit commitment, and the other statutory "
-                  "conditions.")
+                _(
+                    "Credit repair needs all three conditions: the breach corrected and "
+                    "obligations fulfilled, a signed credit commitment, and the other statutory "
+                    "conditions."
+                )
             )
-        if record.requests.filter(kind=RequestKind.REPAIR,
-                                  status=RequestStatus.PENDING).exists():
+        if record.requests.filter(kind=RequestKind.REPAIR, status=RequestStatus.PENDING).exists():
             raise ValidationError(_("A repair application for this record is already pending."))
-    request = CreditRequest(tenant_id=record.tenant_id, record=record, kind=kind,
-                            deadline=_request_deadline(record.tenant, kind, today))
+    request = CreditRequest(
+        tenant_id=record.tenant_id,
+        record=record,
+        kind=kind,
+        deadline=_request_deadline(record.tenant, kind, today),
+    )
     _apply(request, data, REQUEST_FIELDS)
     for _attempt in range(5):
         request.receipt_code = rules.new_receipt_code()
@@ -433,17 +503,26 @@ def request_decide(
     elif outcome == RequestOutcome.REVOKED:
         record_revoke(record=record, reason=reason, actor=actor)
     elif outcome == RequestOutcome.REPAIRED:
-        if not (request.confirmed_corrected and request.confirmed_commitment
-                and request.confirmed_other):
+        if not (
+            request.confirmed_corrected and request.confirmed_commitment and request.confirmed_other
+        ):
             raise ValidationError(
-                _("Repair is granted only when staff confirm every condition, including the "
-                  "signed credit commitment.")
+                _(
+                    "Repair is granted only when staff confirm every condition, including the "
+                    "signed credit commitment."
+                )
             )
         _set_status(record, RecordStatus.REPAIRED, reason)
         record.publicity_ended_on = timezone.localdate()
         record.publicity_end_reason = _("Credit repaired")
-        fields = ["status", "status_reason", "status_changed_at", "publicity_ended_on",
-                  "publicity_end_reason", "updated_at"]
+        fields = [
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "publicity_ended_on",
+            "publicity_end_reason",
+            "updated_at",
+        ]
         if stop_sharing and not record.sharing_stopped_on:
             record.sharing_stopped_on = timezone.localdate()
             record.sharing_stop_reason = _("Credit repaired")
@@ -460,8 +539,14 @@ def request_decide(
 
 # Commitments ------------------------------------------------------------------------------
 
-COMMITMENT_FIELDS = ("category", "title", "content", "promised_date", "is_public",
-                     "fulfilment_evidence")
+COMMITMENT_FIELDS = (
+    "category",
+    "title",
+    "content",
+    "promised_date",
+    "is_public",
+    "fulfilment_evidence",
+)
 
 
 @transaction.atomic
@@ -483,8 +568,9 @@ def commitment_update(*, commitment: Commitment, data: dict, actor: User) -> Com
 
 
 @transaction.atomic
-def commitment_set_status(*, commitment: Commitment, status: str, note: str, actor: User
-                          ) -> Commitment:
+def commitment_set_status(
+    *, commitment: Commitment, status: str, note: str, actor: User
+) -> Commitment:
     """The office records whether a commitment was kept."""
     if status not in CommitmentStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -503,15 +589,17 @@ def commitment_breach_initial(commitment: Commitment) -> dict:
         "subject_type": SubjectType.AGENCY,
         "agency": commitment.agency,
         "source": RecordSource.INSPECTION,
-        "facts": _("Commitment not fulfilled: %(title)s (promised by %(date)s). %(note)s") % {
-            "title": commitment.title, "date": commitment.promised_date.isoformat(),
-            "note": commitment.status_note},
+        "facts": _("Commitment not fulfilled: %(title)s (promised by %(date)s). %(note)s")
+        % {
+            "title": commitment.title,
+            "date": commitment.promised_date.isoformat(),
+            "note": commitment.status_note,
+        },
     }
 
 
 @transaction.atomic
-def commitment_record_breach(*, commitment: Commitment, data: dict, actor: User
-                             ) -> TrustRecord:
+def commitment_record_breach(*, commitment: Commitment, data: dict, actor: User) -> TrustRecord:
     if commitment.status != CommitmentStatus.UNFULFILLED:
         raise ValidationError(_("Only an unfulfilled commitment becomes a record."))
     if commitment.breach_record_id:
@@ -526,8 +614,9 @@ def commitment_record_breach(*, commitment: Commitment, data: dict, actor: User
 
 
 @transaction.atomic
-def notice_save(*, tenant: Tenant, data: dict, actor: User, notice: CaseNotice | None = None
-                ) -> CaseNotice:
+def notice_save(
+    *, tenant: Tenant, data: dict, actor: User, notice: CaseNotice | None = None
+) -> CaseNotice:
     created = notice is None
     notice = notice or CaseNotice(tenant=tenant, created_by=actor)
     if notice.status != NoticeStatus.DRAFT:
@@ -572,14 +661,23 @@ def notice_withdraw(*, notice: CaseNotice, reason: str, actor: User) -> CaseNoti
 
 # Measure lists ----------------------------------------------------------------------------
 
-JOINT_MEASURE_FIELDS = ("direction", "measure", "department", "administrative_matter",
-                        "business_section", "responsible_person", "basis", "position")
+JOINT_MEASURE_FIELDS = (
+    "direction",
+    "measure",
+    "department",
+    "administrative_matter",
+    "business_section",
+    "responsible_person",
+    "basis",
+    "position",
+)
 FOUR_LIST_FIELDS = ("list_kind", "title", "description", "basis", "position")
 
 
 @transaction.atomic
-def joint_measure_save(*, tenant: Tenant, data: dict, actor: User,
-                       item: JointMeasure | None = None) -> JointMeasure:
+def joint_measure_save(
+    *, tenant: Tenant, data: dict, actor: User, item: JointMeasure | None = None
+) -> JointMeasure:
     created = item is None
     item = item or JointMeasure(tenant=tenant)
     changed = _apply(item, data, JOINT_MEASURE_FIELDS)
@@ -588,8 +686,9 @@ def joint_measure_save(*, tenant: Tenant, data: dict, actor: User,
 
 
 @transaction.atomic
-def four_list_entry_save(*, tenant: Tenant, data: dict, actor: User,
-                         item: FourListEntry | None = None) -> FourListEntry:
+def four_list_entry_save(
+    *, tenant: Tenant, data: dict, actor: User, item: FourListEntry | None = None
+) -> FourListEntry:
     created = item is None
     item = item or FourListEntry(tenant=tenant)
     changed = _apply(item, data, FOUR_LIST_FIELDS)

@@ -99,8 +99,12 @@ class AttachmentBase(models.Model):
     content_type = models.CharField(gettext_lazy("type"), max_length=100)
     size = models.PositiveIntegerField(gettext_lazy("size"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("uploaded by"),
-        on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(gettext_lazy("uploaded at"), auto_now_add=True)
 
@@ -112,6 +116,8 @@ class AttachmentBase(models.Model):
 
     def response(self) -> FileResponse:
         return FileResponse(
-            self.file.open("rb"), as_attachment=True, filename=self.original_name,
+            self.file.open("rb"),
+            as_attachment=True,
+            filename=self.original_name,
             content_type=self.content_type,
         )

@@ -10,7 +10,9 @@ class WorkdayOverride(models.Model):
     """A tenant's correction of the national working-day calendar (调休 or a local holiday)."""
 
     tenant = models.ForeignKey(
-        "accounts.Tenant", verbose_name=_("jurisdiction"), on_delete=models.CASCADE,
+        "accounts.Tenant",
+        verbose_name=_("jurisdiction"),
+        on_delete=models.CASCADE,
         related_name="workday_overrides",
     )
     date = models.DateField(_("date"))

@@ -80,24 +80,33 @@ class RolePermission(BasePermission):
 NAVIGATION = [
     # (label, url name, action) for a link; (label, [links]) for a menu.
     (_("Home"), "home", None),
-    (_("Credit records"), [
-        (_("Failure-of-trust records"), "domains:record-list", "record.view"),
-        (_("Commitments"), "domains:commitment-list", "commitment.view"),
-        (_("Objections and repair"), "domains:request-list", "request.view"),
-        (_("Case notices"), "domains:notice-list", "notice.view"),
-        (_("Integrity files"), "domains:person-file", "person_file.view"),
-    ]),
-    (_("Configuration"), [
-        (_("Agencies"), "accounts:agency-list", "agency.view"),
-        (_("Users"), "accounts:user-list", "user.view"),
-        (_("Key domains"), "domains:domain-list", "domain.view"),
-        (_("Measure lists"), "domains:joint-measure-list", "lists.view"),
-        (_("Jurisdictions"), "accounts:tenant-list", "tenant.manage"),
-    ]),
-    (_("Audit"), [
-        (_("Audit trail"), "accounts:audit-list", "audit.view"),
-        (_("Security events"), "accounts:security-event-list", "audit.view"),
-    ]),
+    (
+        _("Credit records"),
+        [
+            (_("Failure-of-trust records"), "domains:record-list", "record.view"),
+            (_("Commitments"), "domains:commitment-list", "commitment.view"),
+            (_("Objections and repair"), "domains:request-list", "request.view"),
+            (_("Case notices"), "domains:notice-list", "notice.view"),
+            (_("Integrity files"), "domains:person-file", "person_file.view"),
+        ],
+    ),
+    (
+        _("Configuration"),
+        [
+            (_("Agencies"), "accounts:agency-list", "agency.view"),
+            (_("Users"), "accounts:user-list", "user.view"),
+            (_("Key domains"), "domains:domain-list", "domain.view"),
+            (_("Measure lists"), "domains:joint-measure-list", "lists.view"),
+            (_("Jurisdictions"), "accounts:tenant-list", "tenant.manage"),
+        ],
+    ),
+    (
+        _("Audit"),
+        [
+            (_("Audit trail"), "accounts:audit-list", "audit.view"),
+            (_("Security events"), "accounts:security-event-list", "audit.view"),
+        ],
+    ),
 ]
 
 

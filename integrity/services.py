@@ -29,10 +29,9 @@ def workday_override_save(*, tenant, data: dict, actor) -> WorkdayOverride:
     if day is None:
         raise ValidationError({"date": _("Enter the date.")})
     is_working = bool(data.get("is_workday"))
-    override = (
-        WorkdayOverride.objects.select_for_update().filter(tenant=tenant, date=day).first()
-        or WorkdayOverride(tenant=tenant, date=day)
-    )
+    override = WorkdayOverride.objects.select_for_update().filter(
+        tenant=tenant, date=day
+    ).first() or WorkdayOverride(tenant=tenant, date=day)
     if is_working == national_is_workday(day):
         message = (
             _("On the national calendar this day is already a working day.")

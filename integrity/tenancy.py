@@ -34,9 +34,10 @@ def visible_tenant_ids(user) -> list[int] | None:
     else:
         from accounts.models import Tenant
 
-        ids = [user.tenant_id, *Tenant.objects.filter(parent_id=user.tenant_id).values_list(
-            "id", flat=True
-        )]
+        ids = [
+            user.tenant_id,
+            *Tenant.objects.filter(parent_id=user.tenant_id).values_list("id", flat=True),
+        ]
     user._visible_tenant_ids = ids
     return ids
 

@@ -108,8 +108,11 @@ def read_rows(
             if not detail:
                 detail.append(_("columns are in the wrong order"))
             raise XlsxError(
-                _("The header row does not match the template (%(detail)s). Download the "
-                  "template again.") % {"detail": "；".join(detail)}
+                _(
+                    "The header row does not match the template (%(detail)s). Download the "
+                    "template again."
+                )
+                % {"detail": "；".join(detail)}
             )
         count = blank = 0
         for number, cells in enumerate(rows, start=2):
@@ -119,8 +122,11 @@ def read_rows(
                 blank += 1
                 if blank > MAX_BLANK_ROWS:
                     raise XlsxError(
-                        _("The sheet has more than %(max)d empty rows. Delete the empty rows "
-                          "and try again.") % {"max": MAX_BLANK_ROWS}
+                        _(
+                            "The sheet has more than %(max)d empty rows. Delete the empty rows "
+                            "and try again."
+                        )
+                        % {"max": MAX_BLANK_ROWS}
                     )
                 continue
             for cell, header in zip(cells, headers, strict=False):

@@ -64,17 +64,27 @@ def world(db):
     b1 = AgencyFactory(tenant=county_b, name="隆化县财政局")
     c1 = AgencyFactory(tenant=county_c, name="张北县财政局")
     return World(
-        city=city, county_a=county_a, county_b=county_b, other_city=other_city,
-        county_c=county_c, a1=a1, a2=a2, b1=b1, c1=c1,
+        city=city,
+        county_a=county_a,
+        county_b=county_b,
+        other_city=other_city,
+        county_c=county_c,
+        a1=a1,
+        a2=a2,
+        b1=b1,
+        c1=c1,
         platform_admin=UserFactory(username="pa", role=Role.PLATFORM_ADMIN, tenant=None),
         office_admin_a=UserFactory(username="oa-a", role=Role.OFFICE_ADMIN, tenant=county_a),
         office_staff_a=UserFactory(username="os-a", role=Role.OFFICE_STAFF, tenant=county_a),
-        clerk_a1=UserFactory(username="clerk-a1", role=Role.AGENCY_CLERK, tenant=county_a,
-                             agency=a1),
-        leader_a1=UserFactory(username="leader-a1", role=Role.AGENCY_LEADER, tenant=county_a,
-                              agency=a1),
-        clerk_a2=UserFactory(username="clerk-a2", role=Role.AGENCY_CLERK, tenant=county_a,
-                             agency=a2),
+        clerk_a1=UserFactory(
+            username="clerk-a1", role=Role.AGENCY_CLERK, tenant=county_a, agency=a1
+        ),
+        leader_a1=UserFactory(
+            username="leader-a1", role=Role.AGENCY_LEADER, tenant=county_a, agency=a1
+        ),
+        clerk_a2=UserFactory(
+            username="clerk-a2", role=Role.AGENCY_CLERK, tenant=county_a, agency=a2
+        ),
         evaluator_a=UserFactory(username="ev-a", role=Role.EVALUATOR, tenant=county_a),
         office_admin_b=UserFactory(username="oa-b", role=Role.OFFICE_ADMIN, tenant=county_b),
         city_viewer=UserFactory(username="city", role=Role.CITY_VIEWER, tenant=city),

@@ -21,9 +21,7 @@ class TenantFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试县{n}")
     division_code = factory.Sequence(lambda n: f"{139000 + n:06d}")
     level = TenantLevel.COUNTY
-    parent = factory.LazyFunction(
-        lambda: CityFactory()
-    )
+    parent = factory.LazyFunction(lambda: CityFactory())
 
 
 class CityFactory(TenantFactory):

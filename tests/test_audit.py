@@ -40,9 +40,15 @@ def test_view_write_records_actor_address_and_diff(client, world):
     login(client, world.office_admin_a)
     response = client.post(
         f"/agencies/{world.a1.pk}/edit/",
-        {"name": "县财政局", "kind": "department", "credit_code": world.a1.credit_code,
-         "ranking_group": "department", "leader_name": "王五", "contact_name": "",
-         "contact_phone": ""},
+        {
+            "name": "县财政局",
+            "kind": "department",
+            "credit_code": world.a1.credit_code,
+            "ranking_group": "department",
+            "leader_name": "王五",
+            "contact_name": "",
+            "contact_phone": "",
+        },
         REMOTE_ADDR="10.1.2.3",
     )
     assert response.status_code == 302
@@ -56,11 +62,21 @@ def test_view_write_records_actor_address_and_diff(client, world):
 def test_bulk_and_raw_sql_changes_are_recorded(world):
     with audit_context(actor=world.office_admin_a, source="test"):
         Agency.objects.filter(pk=world.a1.pk).update(leader_name="批量")
-        Agency.objects.bulk_create([Agency(tenant=world.county_a, name="新单位",
-                                           kind="department", ranking_group="department")])
+        Agency.objects.bulk_create(
+            [
+                Agency(
+                    tenant=world.county_a,
+                    name="新单位",
+                    kind="department",
+                    ranking_group="department",
+                )
+            ]
+        )
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE accounts_agency SET contact_phone = %s WHERE id = %s",
-                           ["0314-1234567", world.a2.pk])
+            cursor.execute(
+                "UPDATE accounts_agency SET contact_phone = %s WHERE id = %s",
+                ["0314-1234567", world.a2.pk],
+            )
         Agency.objects.filter(name="新单位").delete()
     a1 = _events(world.a1).filter(pgh_label="update").get()
     assert a1.pgh_diff["leader_name"] == ["", "批量"]
@@ -69,7 +85,8 @@ def test_bulk_and_raw_sql_changes_are_recorded(world):
     assert raw.pgh_diff["contact_phone"] == ["", "0314-1234567"]
     labels = list(
         Events.objects.filter(pgh_obj_model="accounts.Agency", pgh_data__name="新单位")
-        .values_list("pgh_label", flat=True).order_by("pgh_id")
+        .values_list("pgh_label", flat=True)
+        .order_by("pgh_id")
     )
     assert labels == ["insert", "delete"]
 
@@ -99,8 +116,12 @@ def test_audit_tables_refuse_update_and_delete(world, statement):
 
     security_event_record(kind="login", user=world.office_admin_a)
     # Behaviour on the tables the world fixture filled (the trigger test covers the rest).
-    for table in ["accounts_tenantevent", "accounts_agencyevent", "accounts_userevent",
-                  SecurityEvent._meta.db_table]:
+    for table in [
+        "accounts_tenantevent",
+        "accounts_agencyevent",
+        "accounts_userevent",
+        SecurityEvent._meta.db_table,
+    ]:
         sql = statement.format(table=table)
         if table == SecurityEvent._meta.db_table:
             sql = sql.replace("pgh_label", "kind")

@@ -29,12 +29,12 @@ def live_worker(transactional_db):
         if CI:
             pytest.fail(f"Redis at {REDIS_URL} is unreachable; CI needs a live broker.")
         pytest.skip(f"Redis at {REDIS_URL} is unreachable: live-broker tests skipped.")
-    previous = {key: app.conf[key] for key in
-                ("broker_url", "result_backend", "task_always_eager")}
+    previous = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
     try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING",
-                          shutdown_timeout=10):
+        with start_worker(
+            app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10
+        ):
             yield
     finally:
         app.conf.update(previous)
@@ -57,8 +57,16 @@ def test_health_check_reaches_the_worker(live_worker, client):
 def test_tasks_run_eagerly_without_a_broker_setting():
     """`make run` sets no REDIS_URL: tasks then run in-process, no broker needed."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    code = "import django; django.setup(); from django.conf import settings; " \
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
         "print(settings.CELERY_TASK_ALWAYS_EAGER)"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True, cwd=settings.BASE_DIR)
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
     assert out.stdout.strip().endswith("True")

@@ -9,10 +9,12 @@ from integrity.permissions import MATRIX, NAVIGATION
 DEMO = {
     # username: (home title fragment, navigation entries it must see, entries it must not)
     "admin": ("平台管理", {"accounts:tenant-list", "accounts:user-list"}, set()),
-    "fn-office": ("信用办", {"accounts:agency-list", "accounts:user-list", "accounts:audit-list"},
-                  {"accounts:tenant-list"}),
-    "fn-staff": ("信用办", {"accounts:agency-list"}, {"accounts:user-list",
-                                                    "accounts:audit-list"}),
+    "fn-office": (
+        "信用办",
+        {"accounts:agency-list", "accounts:user-list", "accounts:audit-list"},
+        {"accounts:tenant-list"},
+    ),
+    "fn-staff": ("信用办", {"accounts:agency-list"}, {"accounts:user-list", "accounts:audit-list"}),
     "fn-clerk": ("县财政局", {"accounts:agency-list"}, {"accounts:user-list"}),
     "fn-leader": ("县财政局", {"accounts:agency-list"}, {"accounts:user-list"}),
     "fn-clerk2": ("大阁镇", {"accounts:agency-list"}, {"accounts:user-list"}),
@@ -40,8 +42,7 @@ def test_seed_demo_is_idempotent(demo):
 @pytest.mark.parametrize("username", sorted(DEMO))
 def test_each_demo_user_logs_in_to_its_home(client, demo, username):
     title, must, must_not = DEMO[username]
-    response = client.post("/accounts/login/", {"username": username,
-                                                "password": "Demo@2026pass"})
+    response = client.post("/accounts/login/", {"username": username, "password": "Demo@2026pass"})
     assert response.status_code == 302, response.content.decode()[:500]
     home = client.get(response["Location"])
     assert home.status_code == 200

@@ -53,8 +53,11 @@ def test_every_message_is_translated():
 def test_compiled_catalogue_is_up_to_date(tmp_path):
     compiled = tmp_path / "django.mo"
     try:
-        subprocess.run(["msgfmt", "--check-format", "-o", str(compiled),
-                        str(LOCALE / "django.po")], check=True, capture_output=True)
+        subprocess.run(
+            ["msgfmt", "--check-format", "-o", str(compiled), str(LOCALE / "django.po")],
+            check=True,
+            capture_output=True,
+        )
     except FileNotFoundError:
         pytest.skip("msgfmt (gettext) is not installed")
     assert compiled.read_bytes() == (LOCALE / "django.mo").read_bytes(), (

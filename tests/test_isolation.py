@@ -42,8 +42,11 @@ def _walk(patterns, namespace=""):
             child = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
             yield from _walk(entry.url_patterns, child)
         elif isinstance(entry, URLPattern):
-            yield (f"{namespace}:{entry.name}" if namespace and entry.name else entry.name,
-                   namespace, str(entry.pattern))
+            yield (
+                f"{namespace}:{entry.name}" if namespace and entry.name else entry.name,
+                namespace,
+                str(entry.pattern),
+            )
 
 
 def _project_patterns():

@@ -29,7 +29,8 @@ class AgencyViewSet(ScopedViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = services.agency_create(
-            tenant=self.request.user.tenant, data=serializer.validated_data,
+            tenant=self.request.user.tenant,
+            data=serializer.validated_data,
             actor=self.request.user,
         )
 

@@ -20,8 +20,16 @@ from ..models import (
 class DomainFieldSerializer(serializers.ModelSerializer):
     class Meta:
         model = DomainField
-        fields = ["id", "key", "label", "field_type", "choices", "required", "help_text",
-                  "position"]
+        fields = [
+            "id",
+            "key",
+            "label",
+            "field_type",
+            "choices",
+            "required",
+            "help_text",
+            "position",
+        ]
 
 
 class KeyDomainSerializer(serializers.ModelSerializer):
@@ -31,8 +39,18 @@ class KeyDomainSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = KeyDomain
-        fields = ["id", "tenant", "code", "name", "description", "is_active", "position",
-                  "lead_units", "responsible_units", "fields"]
+        fields = [
+            "id",
+            "tenant",
+            "code",
+            "name",
+            "description",
+            "is_active",
+            "position",
+            "lead_units",
+            "responsible_units",
+            "fields",
+        ]
 
 
 class ProblemTypeSerializer(serializers.ModelSerializer):
@@ -58,17 +76,50 @@ class TrustRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrustRecord
         fields = [
-            "id", "public_id", "tenant", "subject_type", "agency", "subject_name",
-            "subject_credit_code", "person_id_number", "person_position", "domain",
-            "problem_type", "source", "severity", "facts", "decision_number",
-            "deciding_authority", "decision_date", "punishment_end", "publicity_min_end",
-            "publicity_max_end", "is_public", "status", "status_reason", "publicity_ended_on",
-            "sharing_stopped_on", "under_objection", "measures", "created_at", "updated_at",
+            "id",
+            "public_id",
+            "tenant",
+            "subject_type",
+            "agency",
+            "subject_name",
+            "subject_credit_code",
+            "person_id_number",
+            "person_position",
+            "domain",
+            "problem_type",
+            "source",
+            "severity",
+            "facts",
+            "decision_number",
+            "deciding_authority",
+            "decision_date",
+            "punishment_end",
+            "publicity_min_end",
+            "publicity_max_end",
+            "is_public",
+            "status",
+            "status_reason",
+            "publicity_ended_on",
+            "sharing_stopped_on",
+            "under_objection",
+            "measures",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = [
-            "id", "public_id", "tenant", "publicity_min_end", "publicity_max_end", "status",
-            "status_reason", "publicity_ended_on", "sharing_stopped_on", "under_objection",
-            "measures", "created_at", "updated_at",
+            "id",
+            "public_id",
+            "tenant",
+            "publicity_min_end",
+            "publicity_max_end",
+            "status",
+            "status_reason",
+            "publicity_ended_on",
+            "sharing_stopped_on",
+            "under_objection",
+            "measures",
+            "created_at",
+            "updated_at",
         ]
         # Rules (checksums, subject consistency, tenancy) are checked by the service.
         extra_kwargs = {
@@ -88,19 +139,47 @@ class TrustRecordSerializer(serializers.ModelSerializer):
 class CommitmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Commitment
-        fields = ["id", "tenant", "agency", "category", "title", "content", "promised_date",
-                  "status", "fulfilment_evidence", "status_note", "is_public", "breach_record",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "tenant",
+            "agency",
+            "category",
+            "title",
+            "content",
+            "promised_date",
+            "status",
+            "fulfilment_evidence",
+            "status_note",
+            "is_public",
+            "breach_record",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
 class CreditRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditRequest
-        fields = ["id", "tenant", "record", "kind", "status", "deadline", "outcome",
-                  "decision_reason", "submitted_at", "decided_at", "applicant_is_subject",
-                  "declares_corrected", "declares_commitment", "declares_other",
-                  "confirmed_corrected", "confirmed_commitment", "confirmed_other"]
+        fields = [
+            "id",
+            "tenant",
+            "record",
+            "kind",
+            "status",
+            "deadline",
+            "outcome",
+            "decision_reason",
+            "submitted_at",
+            "decided_at",
+            "applicant_is_subject",
+            "declares_corrected",
+            "declares_commitment",
+            "declares_other",
+            "confirmed_corrected",
+            "confirmed_commitment",
+            "confirmed_other",
+        ]
         read_only_fields = fields
 
 
@@ -109,16 +188,38 @@ class CaseNoticeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseNotice
-        fields = ["id", "public_id", "tenant", "title", "document_number", "body", "records",
-                  "status", "published_at", "withdrawn_at", "withdraw_reason", "updated_at"]
+        fields = [
+            "id",
+            "public_id",
+            "tenant",
+            "title",
+            "document_number",
+            "body",
+            "records",
+            "status",
+            "published_at",
+            "withdrawn_at",
+            "withdraw_reason",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
 class JointMeasureSerializer(serializers.ModelSerializer):
     class Meta:
         model = JointMeasure
-        fields = ["id", "tenant", "direction", "measure", "department", "administrative_matter",
-                  "business_section", "responsible_person", "basis", "position"]
+        fields = [
+            "id",
+            "tenant",
+            "direction",
+            "measure",
+            "department",
+            "administrative_matter",
+            "business_section",
+            "responsible_person",
+            "basis",
+            "position",
+        ]
         read_only_fields = fields
 
 

@@ -23,7 +23,8 @@ from . import serializers as s
 class KeyDomainViewSet(ScopedReadOnlyViewSet):
     queryset = KeyDomain.objects.order_by("id").prefetch_related(
         Prefetch("fields", queryset=DomainField.objects.order_by("position", "id")),
-        "lead_units", "responsible_units",
+        "lead_units",
+        "responsible_units",
     )
     serializer_class = s.KeyDomainSerializer
     permission_read = "domain.view"
@@ -43,8 +44,17 @@ class TrustRecordFilterSet(filters.FilterSet):
 
     class Meta:
         model = TrustRecord
-        fields = ["tenant", "agency", "domain", "problem_type", "source", "severity", "status",
-                  "subject_type", "is_public"]
+        fields = [
+            "tenant",
+            "agency",
+            "domain",
+            "problem_type",
+            "source",
+            "severity",
+            "status",
+            "subject_type",
+            "is_public",
+        ]
 
 
 class TrustRecordViewSet(ScopedViewSet):
@@ -63,15 +73,18 @@ class TrustRecordViewSet(ScopedViewSet):
         data = dict(serializer.validated_data)
         is_public = data.pop("is_public", None)
         serializer.instance = services.record_create(
-            tenant=self.request.user.tenant, data=data, actor=self.request.user,
+            tenant=self.request.user.tenant,
+            data=data,
+            actor=self.request.user,
             is_public=is_public,
         )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         is_public = data.pop("is_public", None)
-        record = services.record_update(record=serializer.instance, data=data,
-                                        actor=self.request.user)
+        record = services.record_update(
+            record=serializer.instance, data=data, actor=self.request.user
+        )
         if is_public is not None:
             services.record_set_public(record=record, public=is_public, actor=self.request.user)
         serializer.instance = with_objection_flag(TrustRecord.objects.filter(pk=record.pk)).get()

@@ -17,16 +17,18 @@ from .records import date_input
 class CommitmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     agency = django_filters.ModelChoiceFilter(label=_("Agency"), queryset=Agency.objects.none())
-    category = django_filters.ChoiceFilter(label=_("Category"),
-                                           choices=CommitmentCategory.choices)
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=CommitmentCategory.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CommitmentStatus.choices)
     overdue = YesNoFilter(label=_("Overdue"), field_name="overdue")
-    promised_from = django_filters.DateFilter(label=_("Promised from"),
-                                              field_name="promised_date", lookup_expr="gte",
-                                              widget=date_input())
-    promised_to = django_filters.DateFilter(label=_("Promised until"),
-                                            field_name="promised_date", lookup_expr="lte",
-                                            widget=date_input())
+    promised_from = django_filters.DateFilter(
+        label=_("Promised from"), field_name="promised_date", lookup_expr="gte", widget=date_input()
+    )
+    promised_to = django_filters.DateFilter(
+        label=_("Promised until"),
+        field_name="promised_date",
+        lookup_expr="lte",
+        widget=date_input(),
+    )
 
     class Meta:
         model = Commitment
@@ -67,12 +69,15 @@ class CommitmentForm(forms.ModelForm):
 
 class EvidenceForm(forms.Form):
     fulfilment_evidence = forms.CharField(
-        label=_("Fulfilment evidence"), required=False, max_length=10000,
+        label=_("Fulfilment evidence"),
+        required=False,
+        max_length=10000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What was done to keep the commitment, with dates and document numbers."),
     )
     file = forms.FileField(
-        label=_("Evidence file"), required=False,
+        label=_("Evidence file"),
+        required=False,
         help_text=_("PDF, JPG, PNG, Word (.docx), Excel (.xlsx) or OFD, at most 20 MB."),
     )
 
@@ -92,11 +97,16 @@ class EvidenceForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Judgement"),
-        choices=[(CommitmentStatus.FULFILLED, CommitmentStatus.FULFILLED.label),
-                 (CommitmentStatus.UNFULFILLED, CommitmentStatus.UNFULFILLED.label),
-                 (CommitmentStatus.IN_PROGRESS, _("Back to in progress"))],
+        choices=[
+            (CommitmentStatus.FULFILLED, CommitmentStatus.FULFILLED.label),
+            (CommitmentStatus.UNFULFILLED, CommitmentStatus.UNFULFILLED.label),
+            (CommitmentStatus.IN_PROGRESS, _("Back to in progress")),
+        ],
     )
     note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when the commitment was not kept: say why."),
     )

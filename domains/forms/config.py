@@ -48,10 +48,12 @@ class KeyDomainForm(forms.ModelForm):
     jurisdiction's active agencies (units already chosen stay listed even if deactivated since,
     so that saving the form does not drop them silently)."""
 
-    lead_units = AgencyChoiceField(label=_("Lead units"), queryset=Agency.objects.none(),
-                                   required=False)
-    responsible_units = AgencyChoiceField(label=_("Responsible units"),
-                                          queryset=Agency.objects.none(), required=False)
+    lead_units = AgencyChoiceField(
+        label=_("Lead units"), queryset=Agency.objects.none(), required=False
+    )
+    responsible_units = AgencyChoiceField(
+        label=_("Responsible units"), queryset=Agency.objects.none(), required=False
+    )
 
     class Meta:
         model = KeyDomain
@@ -67,7 +69,8 @@ class KeyDomainForm(forms.ModelForm):
                 current = Q(pk__in=getattr(domain, name).values("pk"))
                 self.initial[name] = list(getattr(domain, name).values_list("pk", flat=True))
             self.fields[name].queryset = (
-                Agency.objects.filter(tenant=tenant).filter(Q(is_active=True) | current)
+                Agency.objects.filter(tenant=tenant)
+                .filter(Q(is_active=True) | current)
                 .order_by("kind", "name")
             )
         if domain is not None:
@@ -99,14 +102,17 @@ class KeyDomainForm(forms.ModelForm):
     @property
     def unit_fields(self):
         """(field name, label, agencies grouped by kind, errors) for the two checkbox lists."""
-        return [(name, self.fields[name].label, self._unit_groups(name), self[name].errors)
-                for name in ("lead_units", "responsible_units")]
+        return [
+            (name, self.fields[name].label, self._unit_groups(name), self[name].errors)
+            for name in ("lead_units", "responsible_units")
+        ]
 
 
 class KeyDomainFilter(TenantFilterMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    tenant = django_filters.ModelChoiceFilter(label=_("Jurisdiction"),
-                                              queryset=Tenant.objects.none())
+    tenant = django_filters.ModelChoiceFilter(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none()
+    )
     is_active = YesNoFilter(label=_("In use"))
 
     class Meta:
@@ -119,7 +125,8 @@ class KeyDomainFilter(TenantFilterMixin, django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(name__icontains=value) | Q(description__icontains=value)
+            Q(name__icontains=value)
+            | Q(description__icontains=value)
             | Q(lead_units__name__icontains=value)
             | Q(responsible_units__name__icontains=value)
         ).distinct()
@@ -129,7 +136,9 @@ class DomainFieldForm(forms.ModelForm):
     """An extra ledger field; the options of a choice field are entered one per line."""
 
     choices = forms.CharField(
-        label=_("Options"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Only for a choice field: one option per line, at least two."),
     )
 
@@ -174,8 +183,9 @@ class ProblemTypeForm(forms.ModelForm):
 
 class ProblemTypeFilter(TenantFilterMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    tenant = django_filters.ModelChoiceFilter(label=_("Jurisdiction"),
-                                              queryset=Tenant.objects.none())
+    tenant = django_filters.ModelChoiceFilter(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none()
+    )
     is_active = YesNoFilter(label=_("In use"))
 
     class Meta:
@@ -196,12 +206,19 @@ class ProblemTypeFilter(TenantFilterMixin, django_filters.FilterSet):
 class PublicityRuleForm(forms.ModelForm):
     class Meta:
         model = PublicityRule
-        fields = ["severity", "effective_from", "published_by_default", "min_months",
-                  "max_months", "basis"]
+        fields = [
+            "severity",
+            "effective_from",
+            "published_by_default",
+            "min_months",
+            "max_months",
+            "basis",
+        ]
         widgets = {"effective_from": DATE_WIDGET}
         help_texts = {
-            "effective_from": _("The rule applies to records whose deciding document is dated "
-                                "on or after this day."),
+            "effective_from": _(
+                "The rule applies to records whose deciding document is dated on or after this day."
+            ),
             "min_months": _("Credit repair may be applied for only after this period."),
             "max_months": _("Publicity ends by itself at this point."),
             "basis": _("The regulation the rule follows."),
@@ -209,8 +226,9 @@ class PublicityRuleForm(forms.ModelForm):
 
 
 class PublicityRuleFilter(TenantFilterMixin, django_filters.FilterSet):
-    tenant = django_filters.ModelChoiceFilter(label=_("Jurisdiction"),
-                                              queryset=Tenant.objects.none())
+    tenant = django_filters.ModelChoiceFilter(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none()
+    )
     severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Severity.choices)
 
     class Meta:
@@ -224,12 +242,17 @@ class PublicityRuleFilter(TenantFilterMixin, django_filters.FilterSet):
 
 class CreditSettingsForm(forms.Form):
     objection_workdays = forms.IntegerField(
-        label=_("Objection deadline (working days)"), min_value=1, max_value=30,
-        help_text=_("Objections are decided within this many working days (local rules say "
-                    "1 to 7)."),
+        label=_("Objection deadline (working days)"),
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "Objections are decided within this many working days (local rules say 1 to 7)."
+        ),
     )
     repair_workdays = forms.IntegerField(
-        label=_("Repair application deadline (working days)"), min_value=1, max_value=60,
+        label=_("Repair application deadline (working days)"),
+        min_value=1,
+        max_value=60,
         help_text=_("Credit repair applications are decided within this many working days."),
     )
 
@@ -241,12 +264,18 @@ class WorkdayOverrideForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
     is_workday = forms.TypedChoiceField(
         label=_("This day is"),
-        choices=[("1", _("a working day (adjusted working weekend)")),
-                 ("0", _("a day off (local holiday)"))],
+        choices=[
+            ("1", _("a working day (adjusted working weekend)")),
+            ("0", _("a day off (local holiday)")),
+        ],
         coerce=lambda value: value == "1",
     )
-    note = forms.CharField(label=_("Note"), max_length=100, required=False,
-                           help_text=_("E.g. the notice that set the holiday."))
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=100,
+        required=False,
+        help_text=_("E.g. the notice that set the holiday."),
+    )
 
 
 class WorkdayOverrideFilter(django_filters.FilterSet):

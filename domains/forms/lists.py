@@ -18,14 +18,25 @@ from .config import TenantFilterMixin
 class JointMeasureForm(forms.ModelForm):
     class Meta:
         model = JointMeasure
-        fields = ["direction", "measure", "department", "administrative_matter",
-                  "business_section", "responsible_person", "basis", "position"]
+        fields = [
+            "direction",
+            "measure",
+            "department",
+            "administrative_matter",
+            "business_section",
+            "responsible_person",
+            "basis",
+            "position",
+        ]
         help_texts = {
-            "measure": _("The reward or punishment measure, e.g. priority in project "
-                         "approval, or restriction on financial support."),
+            "measure": _(
+                "The reward or punishment measure, e.g. priority in project "
+                "approval, or restriction on financial support."
+            ),
             "department": _("The department that carries out the measure."),
-            "administrative_matter": _("The administrative matter in which the measure is "
-                                       "applied."),
+            "administrative_matter": _(
+                "The administrative matter in which the measure is applied."
+            ),
             "business_section": _("The section (科室) of the department that handles it."),
             "basis": _("The regulation or document the measure rests on."),
             "position": _("Rows are listed by kind, then by this number."),
@@ -34,16 +45,23 @@ class JointMeasureForm(forms.ModelForm):
 
 class JointMeasureFilter(TenantFilterMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    tenant = django_filters.ModelChoiceFilter(label=_("Jurisdiction"),
-                                              queryset=Tenant.objects.none())
+    tenant = django_filters.ModelChoiceFilter(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none()
+    )
     direction = django_filters.ChoiceFilter(label=_("Kind"), choices=MeasureDirection.choices)
     department = django_filters.ChoiceFilter(label=_("Department"), choices=[])
     o = django_filters.OrderingFilter(
         label=_("Sort by"),
-        fields=(("position", "position"), ("department", "department"),
-                ("administrative_matter", "administrative_matter")),
-        field_labels={"position": _("Order"), "department": _("Department"),
-                      "administrative_matter": _("Administrative matter")},
+        fields=(
+            ("position", "position"),
+            ("department", "department"),
+            ("administrative_matter", "administrative_matter"),
+        ),
+        field_labels={
+            "position": _("Order"),
+            "department": _("Department"),
+            "administrative_matter": _("Administrative matter"),
+        },
     )
 
     class Meta:
@@ -54,16 +72,21 @@ class JointMeasureFilter(TenantFilterMixin, django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self._setup_tenant(user, tenant_ids)
         departments = (
-            JointMeasure.objects.for_user(user).order_by("department")
-            .values_list("department", flat=True).distinct()
+            JointMeasure.objects.for_user(user)
+            .order_by("department")
+            .values_list("department", flat=True)
+            .distinct()
         )
         self.filters["department"].extra["choices"] = [(d, d) for d in departments]
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(measure__icontains=value) | Q(department__icontains=value)
-            | Q(administrative_matter__icontains=value) | Q(business_section__icontains=value)
-            | Q(responsible_person__icontains=value) | Q(basis__icontains=value)
+            Q(measure__icontains=value)
+            | Q(department__icontains=value)
+            | Q(administrative_matter__icontains=value)
+            | Q(business_section__icontains=value)
+            | Q(responsible_person__icontains=value)
+            | Q(basis__icontains=value)
         )
 
 
@@ -73,8 +96,10 @@ class FourListEntryForm(forms.ModelForm):
         fields = ["list_kind", "title", "description", "basis", "position"]
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
-            "title": _("For a case or a dishonest subject: who and what; for a measure: the "
-                       "measure itself."),
+            "title": _(
+                "For a case or a dishonest subject: who and what; for a measure: the "
+                "measure itself."
+            ),
             "basis": _("The regulation or document the entry rests on."),
             "position": _("Entries are listed by this number within their list."),
         }
@@ -85,8 +110,9 @@ class FourListFilter(TenantFilterMixin, django_filters.FilterSet):
 
     list_kind = django_filters.ChoiceFilter(label=_("List"), choices=FourListKind.choices)
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    tenant = django_filters.ModelChoiceFilter(label=_("Jurisdiction"),
-                                              queryset=Tenant.objects.none())
+    tenant = django_filters.ModelChoiceFilter(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none()
+    )
 
     class Meta:
         model = FourListEntry
@@ -98,6 +124,5 @@ class FourListFilter(TenantFilterMixin, django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(title__icontains=value) | Q(description__icontains=value)
-            | Q(basis__icontains=value)
+            Q(title__icontains=value) | Q(description__icontains=value) | Q(basis__icontains=value)
         )

@@ -26,8 +26,10 @@ def clean_phone(value: str) -> str:
     phone = re.sub(r"[\s()（）]", "", value or "")
     if not PHONE_RE.match(phone):
         raise ValidationError(
-            _("Enter a mobile number (11 digits) or a landline with its area code, "
-              "e.g. 0314-1234567.")
+            _(
+                "Enter a mobile number (11 digits) or a landline with its area code, "
+                "e.g. 0314-1234567."
+            )
         )
     return phone
 
@@ -36,10 +38,10 @@ class PublicRecordFilter(django_filters.FilterSet):
     """Filters of the public record list. The search never matches the names of natural
     persons (or facts that may contain them), so it cannot confirm who is on the list."""
 
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  max_length=50)
-    domain = django_filters.ModelChoiceFilter(label=_("Key domain"),
-                                              queryset=KeyDomain.objects.none())
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=50)
+    domain = django_filters.ModelChoiceFilter(
+        label=_("Key domain"), queryset=KeyDomain.objects.none()
+    )
     severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Severity.choices)
 
     class Meta:
@@ -50,21 +52,27 @@ class PublicRecordFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["domain"].queryset = KeyDomain.objects.filter(tenant=tenant, is_active=True)
         self.filters["q"].field.widget.attrs["placeholder"] = _(
-            "Subject, document number or authority")
+            "Subject, document number or authority"
+        )
 
     def search(self, queryset, name, value):
-        organisation = Q(subject_name__icontains=value) & ~Q(
-            subject_type=SubjectType.CIVIL_SERVANT)
+        organisation = Q(subject_name__icontains=value) & ~Q(subject_type=SubjectType.CIVIL_SERVANT)
         return queryset.filter(
-            organisation | Q(decision_number__icontains=value)
+            organisation
+            | Q(decision_number__icontains=value)
             | Q(deciding_authority__icontains=value)
         )
 
 
 class PublicNoticeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=50)
-    year = django_filters.NumberFilter(label=_("Year"), field_name="published_at",
-                                       lookup_expr="year", min_value=2000, max_value=2100)
+    year = django_filters.NumberFilter(
+        label=_("Year"),
+        field_name="published_at",
+        lookup_expr="year",
+        min_value=2000,
+        max_value=2100,
+    )
 
     class Meta:
         model = CaseNotice
@@ -79,16 +87,19 @@ class ObjectionForm(forms.Form):
 
     applicant_name = forms.CharField(label=_("Your name or organisation"), max_length=60)
     applicant_phone = forms.CharField(
-        label=_("Contact phone"), max_length=30,
+        label=_("Contact phone"),
+        max_length=30,
         help_text=_("Only the credit office sees it; it is never published."),
     )
     applicant_is_subject = forms.BooleanField(
-        label=_("I am the recorded subject or act on its behalf"), required=False)
+        label=_("I am the recorded subject or act on its behalf"), required=False
+    )
     reason = forms.CharField(
-        label=_("Reasons"), min_length=10, max_length=2000,
+        label=_("Reasons"),
+        min_length=10,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("What is wrong in the record, and what the facts are (10 to 2000 "
-                    "characters)."),
+        help_text=_("What is wrong in the record, and what the facts are (10 to 2000 characters)."),
     )
 
     def clean_applicant_name(self) -> str:
@@ -103,26 +114,38 @@ class RepairForm(ObjectionForm):
     conditions (the service refuses an application that does not declare all three)."""
 
     declares_corrected = forms.BooleanField(
-        label=_("The breach has been corrected and the obligations fulfilled"), required=False)
+        label=_("The breach has been corrected and the obligations fulfilled"), required=False
+    )
     declares_commitment = forms.BooleanField(
         label=_("I have signed a credit commitment and will hand it to the credit office"),
-        required=False)
+        required=False,
+    )
     declares_other = forms.BooleanField(
-        label=_("Every other condition required by law or regulation is met"), required=False)
+        label=_("Every other condition required by law or regulation is met"), required=False
+    )
 
-    field_order = ["applicant_name", "applicant_phone", "applicant_is_subject",
-                   "declares_corrected", "declares_commitment", "declares_other", "reason"]
+    field_order = [
+        "applicant_name",
+        "applicant_phone",
+        "applicant_is_subject",
+        "declares_corrected",
+        "declares_commitment",
+        "declares_other",
+        "reason",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = _(
-            "How the breach was corrected and the obligations fulfilled (10 to 2000 "
-            "characters).")
+            "How the breach was corrected and the obligations fulfilled (10 to 2000 characters)."
+        )
 
 
 class TrackForm(forms.Form):
     receipt_code = forms.CharField(
-        label=_("Receipt code"), max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX",
-                                      "spellcheck": "false"}),
+        label=_("Receipt code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX", "spellcheck": "false"}
+        ),
     )

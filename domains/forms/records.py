@@ -48,22 +48,26 @@ ORDER_CHOICES = [
 class RecordFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Subject or document number"), method="search")
     agency = django_filters.ModelChoiceFilter(label=_("Agency"), queryset=Agency.objects.none())
-    domain = django_filters.ModelChoiceFilter(label=_("Key domain"),
-                                              queryset=KeyDomain.objects.none())
-    problem_type = django_filters.ModelChoiceFilter(label=_("Problem type"),
-                                                    queryset=ProblemType.objects.none())
+    domain = django_filters.ModelChoiceFilter(
+        label=_("Key domain"), queryset=KeyDomain.objects.none()
+    )
+    problem_type = django_filters.ModelChoiceFilter(
+        label=_("Problem type"), queryset=ProblemType.objects.none()
+    )
     source = django_filters.ChoiceFilter(label=_("Source"), choices=RecordSource.choices)
     severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Severity.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=RecordStatus.choices)
     published = YesNoFilter(label=_("Public now"), field_name="public_now")
-    under_objection = YesNoFilter(label=_("Under objection"),
-                                                   field_name="under_objection")
-    decided_from = django_filters.DateFilter(label=_("Decided from"), field_name="decision_date",
-                                             lookup_expr="gte", widget=date_input())
-    decided_to = django_filters.DateFilter(label=_("Decided until"), field_name="decision_date",
-                                           lookup_expr="lte", widget=date_input())
-    o = django_filters.ChoiceFilter(label=_("Sort by"), choices=ORDER_CHOICES, method="order",
-                                    empty_label=None)
+    under_objection = YesNoFilter(label=_("Under objection"), field_name="under_objection")
+    decided_from = django_filters.DateFilter(
+        label=_("Decided from"), field_name="decision_date", lookup_expr="gte", widget=date_input()
+    )
+    decided_to = django_filters.DateFilter(
+        label=_("Decided until"), field_name="decision_date", lookup_expr="lte", widget=date_input()
+    )
+    o = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=ORDER_CHOICES, method="order", empty_label=None
+    )
 
     class Meta:
         model = TrustRecord
@@ -82,8 +86,7 @@ class RecordFilter(django_filters.FilterSet):
         if not self.personal_data:
             # A masked name must not be found by its full spelling either.
             by_name &= ~Q(subject_type=SubjectType.CIVIL_SERVANT)
-        query = by_name | Q(decision_number__icontains=value) | Q(
-            subject_credit_code__iexact=value)
+        query = by_name | Q(decision_number__icontains=value) | Q(subject_credit_code__iexact=value)
         if self.personal_data:
             query |= Q(person_id_number=value.upper())
         return queryset.filter(query)
@@ -106,39 +109,69 @@ SUBJECT_FIELDS = {
     SubjectType.STATE_ENTERPRISE: {"subject_name", "subject_credit_code"},
     SubjectType.CIVIL_SERVANT: {"agency", "subject_name", "person_id_number", "person_position"},
 }
-SUBJECT_OPTIONAL = {"agency", "subject_name", "subject_credit_code", "person_id_number",
-                    "person_position"}
+SUBJECT_OPTIONAL = {
+    "agency",
+    "subject_name",
+    "subject_credit_code",
+    "person_id_number",
+    "person_position",
+}
 
 
 class RecordForm(forms.ModelForm):
     publish = forms.TypedChoiceField(
-        label=_("Publication"), choices=PUBLISH_CHOICES, required=False,
-        coerce=lambda value: value == "yes", empty_value=None,
-        help_text=_("By default serious and general records are published and light ones are "
-                    "not (see the rules of this jurisdiction beside the form)."),
+        label=_("Publication"),
+        choices=PUBLISH_CHOICES,
+        required=False,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        help_text=_(
+            "By default serious and general records are published and light ones are "
+            "not (see the rules of this jurisdiction beside the form)."
+        ),
     )
 
     class Meta:
         model = TrustRecord
-        fields = ["subject_type", "agency", "subject_name", "subject_credit_code",
-                  "person_id_number", "person_position", "domain", "problem_type", "source",
-                  "severity", "facts", "decision_number", "deciding_authority", "decision_date",
-                  "punishment_end"]
+        fields = [
+            "subject_type",
+            "agency",
+            "subject_name",
+            "subject_credit_code",
+            "person_id_number",
+            "person_position",
+            "domain",
+            "problem_type",
+            "source",
+            "severity",
+            "facts",
+            "decision_number",
+            "deciding_authority",
+            "decision_date",
+            "punishment_end",
+        ]
         widgets = {
             "facts": forms.Textarea(attrs={"rows": 5}),
             "decision_date": date_input(),
             "punishment_end": date_input(),
         }
         help_texts = {
-            "subject_name": _("The enterprise's or the civil servant's name (for an agency its "
-                              "name is taken from the agency; for the county government it may "
-                              "be left empty)."),
-            "subject_credit_code": _("For a state-owned enterprise: its unified social credit "
-                                     "code."),
-            "agency": _("For an agency: the agency recorded. For a civil servant: the agency "
-                        "he or she works for."),
-            "person_id_number": _("For a civil servant: 18 characters, checked by the GB 11643 "
-                                  "check digit. Shown unmasked only to the credit office."),
+            "subject_name": _(
+                "The enterprise's or the civil servant's name (for an agency its "
+                "name is taken from the agency; for the county government it may "
+                "be left empty)."
+            ),
+            "subject_credit_code": _(
+                "For a state-owned enterprise: its unified social credit code."
+            ),
+            "agency": _(
+                "For an agency: the agency recorded. For a civil servant: the agency "
+                "he or she works for."
+            ),
+            "person_id_number": _(
+                "For a civil servant: 18 characters, checked by the GB 11643 "
+                "check digit. Shown unmasked only to the credit office."
+            ),
             "punishment_end": _("Leave empty when the decision sets no punishment period."),
         }
 
@@ -188,8 +221,9 @@ class RecordForm(forms.ModelForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class MeasureForm(forms.ModelForm):

@@ -48,8 +48,9 @@ class CommitmentListView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         user = self.request.user
-        self.filterset = CommitmentFilter(self.request.GET or None, queryset=_readable(user),
-                                          user=user)
+        self.filterset = CommitmentFilter(
+            self.request.GET or None, queryset=_readable(user), user=user
+        )
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
@@ -79,11 +80,19 @@ def commitment_columns(multi_tenant: bool):
         (_("Overdue"), lambda c: yes_no(c.overdue)),
         (_("Fulfilment evidence"), lambda c: c.fulfilment_evidence),
         (_("Office's note"), lambda c: c.status_note),
-        (_("Judged at"), lambda c: timezone.localtime(c.status_changed_at).replace(tzinfo=None)
-         if c.status_changed_at else None),
+        (
+            _("Judged at"),
+            lambda c: (
+                timezone.localtime(c.status_changed_at).replace(tzinfo=None)
+                if c.status_changed_at
+                else None
+            ),
+        ),
         (_("Public"), lambda c: yes_no(c.is_public)),
-        (_("Failure-of-trust record"),
-         lambda c: c.breach_record.decision_number if c.breach_record_id else ""),
+        (
+            _("Failure-of-trust record"),
+            lambda c: c.breach_record.decision_number if c.breach_record_id else "",
+        ),
     ]
 
 
@@ -95,11 +104,16 @@ class CommitmentExportView(CommitmentListView):
         columns = commitment_columns(reads_several_tenants(request.user))
         rows = [[value(c) for _label, value in columns] for c in commitments]
         security_event_record(
-            kind=SecurityEventKind.EXPORT, request=request, user=request.user,
-            what="commitments", filters=request.GET.dict(), rows=len(rows),
+            kind=SecurityEventKind.EXPORT,
+            request=request,
+            user=request.user,
+            what="commitments",
+            filters=request.GET.dict(),
+            rows=len(rows),
         )
-        content = write_workbook([(_("Credit commitments"),
-                                   [label for label, _value in columns], rows)])
+        content = write_workbook(
+            [(_("Credit commitments"), [label for label, _value in columns], rows)]
+        )
         return xlsx_response(content, "commitments")
 
 
@@ -123,7 +137,8 @@ def detail_context(request, commitment, **forms) -> dict:
         "can_add_evidence": can_file and in_progress,
         "can_judge": can_judge and not commitment.breach_record_id,
         "can_record_breach": (
-            writable and has_perm(user, "record.manage")
+            writable
+            and has_perm(user, "record.manage")
             and commitment.status == CommitmentStatus.UNFULFILLED
             and not commitment.breach_record_id
         ),
@@ -131,15 +146,17 @@ def detail_context(request, commitment, **forms) -> dict:
         "open_form": next(iter(forms), ""),
     }
     if commitment.breach_record_id and has_perm(user, "record.view"):
-        context["breach_record"] = selectors.records_for_user(user).filter(
-            pk=commitment.breach_record_id).first()
+        context["breach_record"] = (
+            selectors.records_for_user(user).filter(pk=commitment.breach_record_id).first()
+        )
     if context["can_add_evidence"]:
         context["evidence_form"] = forms.get("evidence_form") or EvidenceForm(
-            prefix="evidence", initial={"fulfilment_evidence": commitment.fulfilment_evidence})
+            prefix="evidence", initial={"fulfilment_evidence": commitment.fulfilment_evidence}
+        )
     if context["can_judge"]:
         context["status_form"] = forms.get("status_form") or StatusForm(
-            prefix="status", initial={"status": commitment.status,
-                                      "note": commitment.status_note})
+            prefix="status", initial={"status": commitment.status, "note": commitment.status_note}
+        )
     return context
 
 
@@ -167,8 +184,9 @@ class CommitmentEvidenceView(_CommitmentWriteView):
 
     def post(self, request, pk):
         commitment = self.writable_commitment(pk)
-        form = EvidenceForm(request.POST, request.FILES, prefix="evidence",
-                            current=commitment.fulfilment_evidence)
+        form = EvidenceForm(
+            request.POST, request.FILES, prefix="evidence", current=commitment.fulfilment_evidence
+        )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -177,10 +195,12 @@ class CommitmentEvidenceView(_CommitmentWriteView):
                         services.commitment_update(
                             commitment=commitment,
                             data={"fulfilment_evidence": data["fulfilment_evidence"]},
-                            actor=request.user)
+                            actor=request.user,
+                        )
                     if data.get("file"):
-                        services.attachment_add(parent=commitment, uploaded=data["file"],
-                                                actor=request.user)
+                        services.attachment_add(
+                            parent=commitment, uploaded=data["file"], actor=request.user
+                        )
             except ValidationError as exc:
                 if data.get("file") and not hasattr(exc, "error_dict"):
                     form.add_error("file", exc.messages)
@@ -205,15 +225,22 @@ class CommitmentStatusView(_CommitmentWriteView):
         elif form.is_valid():
             try:
                 services.commitment_set_status(
-                    commitment=commitment, status=form.cleaned_data["status"],
-                    note=form.cleaned_data["note"], actor=request.user)
+                    commitment=commitment,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
                 if commitment.status == CommitmentStatus.UNFULFILLED:
-                    messages.warning(request, _(
-                        "Marked unfulfilled. Breaking a commitment is a failure of trust: "
-                        "create the record below."))
+                    messages.warning(
+                        request,
+                        _(
+                            "Marked unfulfilled. Breaking a commitment is a failure of trust: "
+                            "create the record below."
+                        ),
+                    )
                 else:
                     messages.success(request, _("Saved."))
                 return redirect("domains:commitment-detail", pk=commitment.pk)
@@ -227,7 +254,8 @@ class CommitmentAttachmentView(PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         attachment = get_scoped_object_or_404(
-            CommitmentAttachment.objects.for_user(request.user), pk=pk)
+            CommitmentAttachment.objects.for_user(request.user), pk=pk
+        )
         return attachment_response(attachment)
 
 
@@ -248,8 +276,9 @@ class CommitmentFormView(PermissionRequiredMixin, View):
     def get_object(self, pk):
         if pk is None:
             return None
-        return get_scoped_object_or_404(_writable(self.request.user).select_related("agency"),
-                                        pk=pk)
+        return get_scoped_object_or_404(
+            _writable(self.request.user).select_related("agency"), pk=pk
+        )
 
     def form(self, commitment, data=None):
         user = self.request.user
@@ -258,10 +287,12 @@ class CommitmentFormView(PermissionRequiredMixin, View):
         if user.role in AGENCY_ROLES:
             if user.agency_id is None:
                 raise PermissionDenied
-            return CommitmentForm(data, instance=Commitment(tenant_id=user.tenant_id,
-                                                            agency=user.agency))
-        agencies = Agency.objects.writable_by(user).filter(is_active=True).order_by(
-            "tenant", "name")
+            return CommitmentForm(
+                data, instance=Commitment(tenant_id=user.tenant_id, agency=user.agency)
+            )
+        agencies = (
+            Agency.objects.writable_by(user).filter(is_active=True).order_by("tenant", "name")
+        )
         return CommitmentForm(data, agencies=agencies, instance=Commitment())
 
     def render_form(self, form, commitment):
@@ -279,11 +310,11 @@ class CommitmentFormView(PermissionRequiredMixin, View):
             agency = data.pop("agency", None) or request.user.agency
             try:
                 if commitment is None:
-                    commitment = services.commitment_create(agency=agency, data=data,
-                                                            actor=request.user)
+                    commitment = services.commitment_create(
+                        agency=agency, data=data, actor=request.user
+                    )
                 else:
-                    services.commitment_update(commitment=commitment, data=data,
-                                               actor=request.user)
+                    services.commitment_update(commitment=commitment, data=data, actor=request.user)
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -298,10 +329,15 @@ urlpatterns = [
     path("commitments/new/", CommitmentFormView.as_view(), name="commitment-create"),
     path("commitments/<int:pk>/", CommitmentDetailView.as_view(), name="commitment-detail"),
     path("commitments/<int:pk>/edit/", CommitmentFormView.as_view(), name="commitment-update"),
-    path("commitments/<int:pk>/evidence/", CommitmentEvidenceView.as_view(),
-         name="commitment-evidence"),
-    path("commitments/<int:pk>/status/", CommitmentStatusView.as_view(),
-         name="commitment-status"),
-    path("commitments/attachments/<int:pk>/", CommitmentAttachmentView.as_view(),
-         name="commitment-attachment"),
+    path(
+        "commitments/<int:pk>/evidence/",
+        CommitmentEvidenceView.as_view(),
+        name="commitment-evidence",
+    ),
+    path("commitments/<int:pk>/status/", CommitmentStatusView.as_view(), name="commitment-status"),
+    path(
+        "commitments/attachments/<int:pk>/",
+        CommitmentAttachmentView.as_view(),
+        name="commitment-attachment",
+    ),
 ]

@@ -57,8 +57,11 @@ CONFIG_PAGES = [
     (gettext_lazy("Working days"), "domains:workday-list", "calendar.manage"),
 ]
 LIST_PAGES = [
-    (gettext_lazy("Joint reward and punishment measures"), "domains:joint-measure-list",
-     "lists.view"),
+    (
+        gettext_lazy("Joint reward and punishment measures"),
+        "domains:joint-measure-list",
+        "lists.view",
+    ),
     (gettext_lazy("Four lists"), "domains:four-list-list", "lists.view"),
 ]
 
@@ -91,13 +94,21 @@ def acting_tenant(request) -> Tenant | None:
 def tenant_picker_context(request, tenant) -> dict:
     if request.user.tenant_id:
         return {}
-    return {"picker_tenants": Tenant.objects.writable_by(request.user).order_by("name"),
-            "picked_tenant": tenant}
+    return {
+        "picker_tenants": Tenant.objects.writable_by(request.user).order_by("name"),
+        "picked_tenant": tenant,
+    }
 
 
 def record_export(request, what: str, rows: int) -> None:
-    security_event_record(kind=SecurityEventKind.EXPORT, request=request, user=request.user,
-                          what=what, filters=request.GET.dict(), rows=rows)
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        request=request,
+        user=request.user,
+        what=what,
+        filters=request.GET.dict(),
+        rows=rows,
+    )
 
 
 class FilteredListView(PermissionRequiredMixin, ListView):
@@ -116,7 +127,9 @@ class FilteredListView(PermissionRequiredMixin, ListView):
     def get_queryset(self):
         user = self.request.user
         self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=self.base_queryset(), user=user,
+            self.request.GET or None,
+            queryset=self.base_queryset(),
+            user=user,
             tenant_ids=visible_tenant_ids(user),
         )
         return self.filterset.qs
@@ -127,7 +140,8 @@ class FilteredListView(PermissionRequiredMixin, ListView):
         context["filter"] = self.filterset
         context["multi_tenant"] = reads_several_tenants(user)
         context["can_manage"] = bool(self.manage_permission) and has_perm(
-            user, self.manage_permission)
+            user, self.manage_permission
+        )
         context["new_query"] = self._new_query()
         context["tabs_section"] = section_tabs(self.request, self.section, self.section_page)
         return context
@@ -177,7 +191,9 @@ class ServiceFormView(PermissionRequiredMixin, View):
 
     def context(self, form, obj, tenant) -> dict:
         return {
-            "form": form, "object": obj, "tenant": tenant,
+            "form": form,
+            "object": obj,
+            "tenant": tenant,
             "title": self.title_edit if obj is not None else self.title_new,
             "cancel_url": reverse(self.success_url_name),
             "tabs_section": section_tabs(self.request, self.section, self.success_url_name),
@@ -195,8 +211,7 @@ class ServiceFormView(PermissionRequiredMixin, View):
         tenant = self.tenant_for(obj)
         if tenant is None:
             messages.error(request, _("Choose the jurisdiction first."))
-            return render(request, self.template_name, self.context(None, obj, tenant),
-                          status=400)
+            return render(request, self.template_name, self.context(None, obj, tenant), status=400)
         form = self.make_form(obj, tenant, request.POST)
         if form.is_valid():
             try:
@@ -264,8 +279,16 @@ class DomainListView(FilteredListView):
 
 
 def domain_columns(multi_tenant: bool) -> list[str]:
-    columns = [_("Order"), _("Key domain"), _("Code"), _("In use"), _("Lead units"),
-               _("Responsible units"), _("Extra ledger fields"), _("Description")]
+    columns = [
+        _("Order"),
+        _("Key domain"),
+        _("Code"),
+        _("In use"),
+        _("Lead units"),
+        _("Responsible units"),
+        _("Extra ledger fields"),
+        _("Description"),
+    ]
     return [_("Jurisdiction"), *columns] if multi_tenant else columns
 
 
@@ -279,10 +302,16 @@ class DomainExportView(DomainListView):
         multi = reads_several_tenants(request.user)
         rows = []
         for domain in domains:
-            row = [domain.position, domain.name, domain.code, _("Yes") if domain.is_active
-                   else _("No"), _names(domain.lead_units.all()),
-                   _names(domain.responsible_units.all()),
-                   "、".join(f.label for f in domain.fields.all()), domain.description]
+            row = [
+                domain.position,
+                domain.name,
+                domain.code,
+                _("Yes") if domain.is_active else _("No"),
+                _names(domain.lead_units.all()),
+                _names(domain.responsible_units.all()),
+                "、".join(f.label for f in domain.fields.all()),
+                domain.description,
+            ]
             rows.append([domain.tenant.name, *row] if multi else row)
         record_export(request, "key_domains", len(rows))
         content = write_workbook([(_("Key domains"), domain_columns(multi), rows)])
@@ -300,8 +329,10 @@ class DomainDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["can_manage"] = has_perm(user, "domain.manage") and KeyDomain.objects.writable_by(
-            user).filter(pk=self.object.pk).exists()
+        context["can_manage"] = (
+            has_perm(user, "domain.manage")
+            and KeyDomain.objects.writable_by(user).filter(pk=self.object.pk).exists()
+        )
         context["tabs_section"] = section_tabs(self.request, CONFIG_PAGES, "domains:domain-list")
         return context
 
@@ -336,8 +367,7 @@ class DomainFormView(ServiceFormView):
         if obj is None and not data.get("code"):
             taken = set(KeyDomain.objects.filter(tenant=tenant).values_list("code", flat=True))
             data["code"] = _next_free("domain", taken)
-        return services.domain_save(tenant=tenant, data=data, actor=self.request.user,
-                                    domain=obj)
+        return services.domain_save(tenant=tenant, data=data, actor=self.request.user, domain=obj)
 
     def success_url(self, saved):
         return reverse("domains:domain-detail", args=[saved.pk])
@@ -367,7 +397,8 @@ class DomainFieldFormView(ServiceFormView):
             self.domain = get_scoped_object_or_404(KeyDomain.objects.writable_by(writable), pk=pk)
             return None
         field = get_scoped_object_or_404(
-            DomainField.objects.writable_by(writable).select_related("domain"), pk=pk)
+            DomainField.objects.writable_by(writable).select_related("domain"), pk=pk
+        )
         self.domain = field.domain
         return field
 
@@ -382,8 +413,9 @@ class DomainFieldFormView(ServiceFormView):
         if obj is None and not data.get("key"):
             taken = set(self.domain.fields.values_list("key", flat=True))
             data["key"] = _next_free("field", taken)
-        return services.domain_field_save(domain=self.domain, data=data,
-                                          actor=self.request.user, field=obj)
+        return services.domain_field_save(
+            domain=self.domain, data=data, actor=self.request.user, field=obj
+        )
 
     def success_url(self, saved):
         return reverse("domains:domain-detail", args=[self.domain.pk])
@@ -428,8 +460,12 @@ class ProblemTypeExportView(ProblemTypeListView):
         multi = reads_several_tenants(request.user)
         rows = []
         for item in self.get_queryset():
-            row = [item.position, item.name, _("Yes") if item.is_active else _("No"),
-                   item.description]
+            row = [
+                item.position,
+                item.name,
+                _("Yes") if item.is_active else _("No"),
+                item.description,
+            ]
             rows.append([item.tenant.name, *row] if multi else row)
         record_export(request, "problem_types", len(rows))
         content = write_workbook([(_("Problem types"), problem_type_columns(multi), rows)])
@@ -452,8 +488,9 @@ class ProblemTypeFormView(ServiceFormView):
         return _("Edit problem type")
 
     def save(self, form, obj, tenant):
-        return services.problem_type_save(tenant=tenant, data=form.cleaned_data,
-                                          actor=self.request.user, problem_type=obj)
+        return services.problem_type_save(
+            tenant=tenant, data=form.cleaned_data, actor=self.request.user, problem_type=obj
+        )
 
 
 # Publicity rules and credit settings ------------------------------------------------------
@@ -479,7 +516,8 @@ class RuleListView(PermissionRequiredMixin, ListView):
         self.filterset = PublicityRuleFilter(
             self.request.GET or None,
             queryset=PublicityRule.objects.for_user(user).select_related("tenant"),
-            user=user, tenant_ids=visible_tenant_ids(user),
+            user=user,
+            tenant_ids=visible_tenant_ids(user),
         )
         return self.filterset.qs
 
@@ -490,12 +528,14 @@ class RuleListView(PermissionRequiredMixin, ListView):
         rules = list(self.object_list)
         tenants = sorted({r.tenant for r in rules}, key=lambda t: (t.name, t.pk))
         settings_by_tenant = {
-            s.tenant_id: s for s in CreditSettings.objects.for_user(user).filter(
-                tenant__in=tenants)
+            s.tenant_id: s for s in CreditSettings.objects.for_user(user).filter(tenant__in=tenants)
         }
         can_manage = has_perm(user, "domain.manage")
-        writable = set(Tenant.objects.writable_by(user).filter(
-            pk__in=[t.pk for t in tenants]).values_list("pk", flat=True))
+        writable = set(
+            Tenant.objects.writable_by(user)
+            .filter(pk__in=[t.pk for t in tenants])
+            .values_list("pk", flat=True)
+        )
         groups = []
         for tenant in tenants:
             severities = []
@@ -505,21 +545,30 @@ class RuleListView(PermissionRequiredMixin, ListView):
                     continue
                 current = rule_in_force(own, today)
                 rows = [
-                    {"rule": r, "in_force": r == current,
-                     "upcoming": r.effective_from > today,
-                     "superseded": r != current and r.effective_from <= today}
+                    {
+                        "rule": r,
+                        "in_force": r == current,
+                        "upcoming": r.effective_from > today,
+                        "superseded": r != current and r.effective_from <= today,
+                    }
                     for r in sorted(own, key=lambda r: r.effective_from, reverse=True)
                 ]
                 severities.append({"label": label, "rows": rows})
-            groups.append({
-                "tenant": tenant, "severities": severities,
-                "settings": settings_by_tenant.get(tenant.pk),
-                "can_edit": can_manage and tenant.pk in writable,
-                "query": "" if user.tenant_id else f"?tenant={tenant.pk}",
-            })
+            groups.append(
+                {
+                    "tenant": tenant,
+                    "severities": severities,
+                    "settings": settings_by_tenant.get(tenant.pk),
+                    "can_edit": can_manage and tenant.pk in writable,
+                    "query": "" if user.tenant_id else f"?tenant={tenant.pk}",
+                }
+            )
         context.update(
-            filter=self.filterset, groups=groups, today=today,
-            multi_tenant=reads_several_tenants(user), can_manage=can_manage,
+            filter=self.filterset,
+            groups=groups,
+            today=today,
+            multi_tenant=reads_several_tenants(user),
+            can_manage=can_manage,
             tabs_section=section_tabs(self.request, CONFIG_PAGES, "domains:rule-list"),
         )
         return context
@@ -541,8 +590,9 @@ class RuleFormView(ServiceFormView):
         return _("Edit publicity rule")
 
     def save(self, form, obj, tenant):
-        return services.publicity_rule_save(tenant=tenant, data=form.cleaned_data,
-                                            actor=self.request.user, rule=obj)
+        return services.publicity_rule_save(
+            tenant=tenant, data=form.cleaned_data, actor=self.request.user, rule=obj
+        )
 
 
 class CreditSettingsView(PermissionRequiredMixin, View):
@@ -550,14 +600,19 @@ class CreditSettingsView(PermissionRequiredMixin, View):
     template_name = "domains/config/credit_settings.html"
 
     def _context(self, form, tenant):
-        return {"form": form, "tenant": tenant,
-                "tabs_section": section_tabs(self.request, CONFIG_PAGES, "domains:rule-list"),
-                **tenant_picker_context(self.request, tenant)}
+        return {
+            "form": form,
+            "tenant": tenant,
+            "tabs_section": section_tabs(self.request, CONFIG_PAGES, "domains:rule-list"),
+            **tenant_picker_context(self.request, tenant),
+        }
 
     def _initial(self, tenant) -> dict:
         row = CreditSettings.objects.filter(tenant=tenant).first() or CreditSettings()
-        return {"objection_workdays": row.objection_workdays,
-                "repair_workdays": row.repair_workdays}
+        return {
+            "objection_workdays": row.objection_workdays,
+            "repair_workdays": row.repair_workdays,
+        }
 
     def get(self, request):
         tenant = acting_tenant(request)
@@ -572,8 +627,9 @@ class CreditSettingsView(PermissionRequiredMixin, View):
         form = CreditSettingsForm(request.POST)
         if form.is_valid():
             try:
-                services.credit_settings_save(tenant=tenant, data=form.cleaned_data,
-                                              actor=request.user)
+                services.credit_settings_save(
+                    tenant=tenant, data=form.cleaned_data, actor=request.user
+                )
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -594,13 +650,15 @@ def calendar_weeks(tenant, start, days: int = CALENDAR_DAYS) -> list[list[dict |
     weeks, week = [], [None] * start.weekday()
     for offset in range(days):
         day = start + timedelta(days=offset)
-        week.append({
-            "date": day,
-            "workday": is_workday(day, overrides=overrides),
-            "national": integrity_services.national_is_workday(day),
-            "override": day in overrides,
-            "today": offset == 0,
-        })
+        week.append(
+            {
+                "date": day,
+                "workday": is_workday(day, overrides=overrides),
+                "national": integrity_services.national_is_workday(day),
+                "override": day in overrides,
+                "today": offset == 0,
+            }
+        )
         if len(week) == 7:
             weeks.append(week)
             week = []
@@ -622,8 +680,11 @@ class WorkdayListView(PermissionRequiredMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        queryset = WorkdayOverride.objects.writable_by(self.request.user).filter(
-            tenant=self.tenant).order_by("-date")
+        queryset = (
+            WorkdayOverride.objects.writable_by(self.request.user)
+            .filter(tenant=self.tenant)
+            .order_by("-date")
+        )
         self.filterset = WorkdayOverrideFilter(self.request.GET or None, queryset=queryset)
         return self.filterset.qs
 
@@ -631,8 +692,10 @@ class WorkdayListView(PermissionRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         context.update(
-            filter=self.filterset, form=kwargs.get("form") or WorkdayOverrideForm(),
-            tenant=self.tenant, today=today,
+            filter=self.filterset,
+            form=kwargs.get("form") or WorkdayOverrideForm(),
+            tenant=self.tenant,
+            today=today,
             weeks=calendar_weeks(self.tenant, today) if self.tenant else [],
             tabs_section=section_tabs(self.request, CONFIG_PAGES, "domains:workday-list"),
             **tenant_picker_context(self.request, self.tenant),
@@ -646,7 +709,8 @@ class WorkdayListView(PermissionRequiredMixin, ListView):
         elif form.is_valid():
             try:
                 integrity_services.workday_override_save(
-                    tenant=self.tenant, data=form.cleaned_data, actor=request.user)
+                    tenant=self.tenant, data=form.cleaned_data, actor=request.user
+                )
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -676,23 +740,29 @@ urlpatterns = [
     path("domains/new/", DomainFormView.as_view(), name="domain-create"),
     path("domains/<int:pk>/", DomainDetailView.as_view(), name="domain-detail"),
     path("domains/<int:pk>/edit/", DomainFormView.as_view(), name="domain-update"),
-    path("domains/<int:pk>/fields/new/", DomainFieldFormView.as_view(creating=True),
-         name="field-create"),
+    path(
+        "domains/<int:pk>/fields/new/",
+        DomainFieldFormView.as_view(creating=True),
+        name="field-create",
+    ),
     path("domains/fields/<int:pk>/edit/", DomainFieldFormView.as_view(), name="field-update"),
-    path("domains/fields/<int:pk>/delete/", DomainFieldDeleteView.as_view(),
-         name="field-delete"),
+    path("domains/fields/<int:pk>/delete/", DomainFieldDeleteView.as_view(), name="field-delete"),
     path("settings/problem-types/", ProblemTypeListView.as_view(), name="problem-type-list"),
-    path("settings/problem-types/export/", ProblemTypeExportView.as_view(),
-         name="problem-type-export"),
-    path("settings/problem-types/new/", ProblemTypeFormView.as_view(),
-         name="problem-type-create"),
-    path("settings/problem-types/<int:pk>/edit/", ProblemTypeFormView.as_view(),
-         name="problem-type-update"),
+    path(
+        "settings/problem-types/export/",
+        ProblemTypeExportView.as_view(),
+        name="problem-type-export",
+    ),
+    path("settings/problem-types/new/", ProblemTypeFormView.as_view(), name="problem-type-create"),
+    path(
+        "settings/problem-types/<int:pk>/edit/",
+        ProblemTypeFormView.as_view(),
+        name="problem-type-update",
+    ),
     path("settings/publicity-rules/", RuleListView.as_view(), name="rule-list"),
     path("settings/publicity-rules/new/", RuleFormView.as_view(), name="rule-create"),
     path("settings/publicity-rules/<int:pk>/edit/", RuleFormView.as_view(), name="rule-update"),
     path("settings/credit/", CreditSettingsView.as_view(), name="credit-settings"),
     path("settings/workdays/", WorkdayListView.as_view(), name="workday-list"),
-    path("settings/workdays/<int:pk>/delete/", WorkdayDeleteView.as_view(),
-         name="workday-delete"),
+    path("settings/workdays/<int:pk>/delete/", WorkdayDeleteView.as_view(), name="workday-delete"),
 ]

@@ -40,8 +40,16 @@ class JointMeasureListView(FilteredListView):
 def joint_measure_columns(multi_tenant: bool) -> list[str]:
     """The export's header row (M14: measure → department → administrative matter → business
     section → responsible person)."""
-    columns = [_("Kind"), _("Measure"), _("Department"), _("Administrative matter"),
-               _("Business section"), _("Responsible person"), _("Basis"), _("Order")]
+    columns = [
+        _("Kind"),
+        _("Measure"),
+        _("Department"),
+        _("Administrative matter"),
+        _("Business section"),
+        _("Responsible person"),
+        _("Basis"),
+        _("Order"),
+    ]
     return [_("Jurisdiction"), *columns] if multi_tenant else columns
 
 
@@ -50,9 +58,16 @@ class JointMeasureExportView(JointMeasureListView):
         multi = reads_several_tenants(request.user)
         rows = []
         for item in self.get_queryset():
-            row = [item.get_direction_display(), item.measure, item.department,
-                   item.administrative_matter, item.business_section, item.responsible_person,
-                   item.basis, item.position]
+            row = [
+                item.get_direction_display(),
+                item.measure,
+                item.department,
+                item.administrative_matter,
+                item.business_section,
+                item.responsible_person,
+                item.basis,
+                item.position,
+            ]
             rows.append([item.tenant.name, *row] if multi else row)
         record_export(request, "joint_measures", len(rows))
         content = write_workbook(
@@ -78,8 +93,9 @@ class JointMeasureFormView(ServiceFormView):
         return _("Edit joint reward or punishment measure")
 
     def save(self, form, obj, tenant):
-        return services.joint_measure_save(tenant=tenant, data=form.cleaned_data,
-                                           actor=self.request.user, item=obj)
+        return services.joint_measure_save(
+            tenant=tenant, data=form.cleaned_data, actor=self.request.user, item=obj
+        )
 
 
 class JointMeasureDeleteView(ServiceDeleteView):
@@ -110,10 +126,21 @@ class FourListView(FilteredListView):
         current = self.request.GET.get("list_kind", "")
         counts = self._counts()
         context["tabs"] = [
-            {"value": None, "label": _("All four lists"), "count": sum(counts.values()),
-             "active": current not in FourListKind.values},
-            *({"value": value, "label": label, "count": counts.get(value, 0),
-               "active": current == value} for value, label in FourListKind.choices),
+            {
+                "value": None,
+                "label": _("All four lists"),
+                "count": sum(counts.values()),
+                "active": current not in FourListKind.values,
+            },
+            *(
+                {
+                    "value": value,
+                    "label": label,
+                    "count": counts.get(value, 0),
+                    "active": current == value,
+                }
+                for value, label in FourListKind.choices
+            ),
         ]
         context["list_kind"] = current if current in FourListKind.values else ""
         context["other_filters"] = [f for f in self.filterset.form if f.name != "list_kind"]
@@ -132,8 +159,9 @@ def _without_list_kind(view) -> FourListFilter:
     data = view.request.GET.copy()
     data.pop("list_kind", None)
     user = view.request.user
-    return FourListFilter(data or None, queryset=view.base_queryset(), user=user,
-                          tenant_ids=visible_tenant_ids(user))
+    return FourListFilter(
+        data or None, queryset=view.base_queryset(), user=user, tenant_ids=visible_tenant_ids(user)
+    )
 
 
 def four_list_columns(multi_tenant: bool) -> list[str]:
@@ -184,8 +212,9 @@ class FourListFormView(ServiceFormView):
         return form
 
     def save(self, form, obj, tenant):
-        return services.four_list_entry_save(tenant=tenant, data=form.cleaned_data,
-                                             actor=self.request.user, item=obj)
+        return services.four_list_entry_save(
+            tenant=tenant, data=form.cleaned_data, actor=self.request.user, item=obj
+        )
 
     def success_url(self, saved):
         return f"{reverse(self.success_url_name)}?list_kind={saved.list_kind}"
@@ -204,19 +233,27 @@ class FourListDeleteView(ServiceDeleteView):
 
 urlpatterns = [
     path("lists/joint-measures/", JointMeasureListView.as_view(), name="joint-measure-list"),
-    path("lists/joint-measures/export/", JointMeasureExportView.as_view(),
-         name="joint-measure-export"),
-    path("lists/joint-measures/new/", JointMeasureFormView.as_view(),
-         name="joint-measure-create"),
-    path("lists/joint-measures/<int:pk>/edit/", JointMeasureFormView.as_view(),
-         name="joint-measure-update"),
-    path("lists/joint-measures/<int:pk>/delete/", JointMeasureDeleteView.as_view(),
-         name="joint-measure-delete"),
+    path(
+        "lists/joint-measures/export/",
+        JointMeasureExportView.as_view(),
+        name="joint-measure-export",
+    ),
+    path("lists/joint-measures/new/", JointMeasureFormView.as_view(), name="joint-measure-create"),
+    path(
+        "lists/joint-measures/<int:pk>/edit/",
+        JointMeasureFormView.as_view(),
+        name="joint-measure-update",
+    ),
+    path(
+        "lists/joint-measures/<int:pk>/delete/",
+        JointMeasureDeleteView.as_view(),
+        name="joint-measure-delete",
+    ),
     path("lists/four-lists/", FourListView.as_view(), name="four-list-list"),
     path("lists/four-lists/export/", FourListExportView.as_view(), name="four-list-export"),
     path("lists/four-lists/new/", FourListFormView.as_view(), name="four-list-create"),
-    path("lists/four-lists/<int:pk>/edit/", FourListFormView.as_view(),
-         name="four-list-update"),
-    path("lists/four-lists/<int:pk>/delete/", FourListDeleteView.as_view(),
-         name="four-list-delete"),
+    path("lists/four-lists/<int:pk>/edit/", FourListFormView.as_view(), name="four-list-update"),
+    path(
+        "lists/four-lists/<int:pk>/delete/", FourListDeleteView.as_view(), name="four-list-delete"
+    ),
 ]

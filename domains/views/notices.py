@@ -44,8 +44,12 @@ class NoticeListView(PermissionRequiredMixin, ListView):
             .annotate(record_count=Count("records"))
             .order_by("-created_at", "-id")
         )
-        self.filterset = CaseNoticeFilter(self.request.GET or None, queryset=queryset,
-                                          user=user, tenant_ids=visible_tenant_ids(user))
+        self.filterset = CaseNoticeFilter(
+            self.request.GET or None,
+            queryset=queryset,
+            user=user,
+            tenant_ids=visible_tenant_ids(user),
+        )
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
@@ -61,23 +65,41 @@ class NoticeExportView(NoticeListView):
         queryset = self.get_queryset()
         multi = _multi_tenant(request.user)
         security_event_record(
-            kind=SecurityEventKind.EXPORT, request=request, user=request.user,
-            what="case-notices", filters=request.GET.dict(), rows=queryset.count(),
+            kind=SecurityEventKind.EXPORT,
+            request=request,
+            user=request.user,
+            what="case-notices",
+            filters=request.GET.dict(),
+            rows=queryset.count(),
         )
 
         def when(value):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
         headers = [
-            _("Title"), _("Document number"), _("Status"), _("Records"), _("Composed by"),
-            _("Created at"), _("Published at"), _("Withdrawn at"), _("Reason for the withdrawal"),
+            _("Title"),
+            _("Document number"),
+            _("Status"),
+            _("Records"),
+            _("Composed by"),
+            _("Created at"),
+            _("Published at"),
+            _("Withdrawn at"),
+            _("Reason for the withdrawal"),
         ] + ([_("Jurisdiction")] if multi else [])
         rows = (
             [
-                notice.title, notice.document_number, str(notice.get_status_display()),
-                notice.record_count, str(notice.created_by or ""), when(notice.created_at),
-                when(notice.published_at), when(notice.withdrawn_at), notice.withdraw_reason,
-            ] + ([notice.tenant.name] if multi else [])
+                notice.title,
+                notice.document_number,
+                str(notice.get_status_display()),
+                notice.record_count,
+                str(notice.created_by or ""),
+                when(notice.created_at),
+                when(notice.published_at),
+                when(notice.withdrawn_at),
+                notice.withdraw_reason,
+            ]
+            + ([notice.tenant.name] if multi else [])
             for notice in queryset
         )
         content = write_workbook([(_("Case notices"), headers, rows)])
@@ -96,7 +118,8 @@ class NoticeDetailView(PermissionRequiredMixin, View):
         user = request.user
         notice = get_scoped_object_or_404(
             CaseNotice.objects.for_user(user).select_related(
-                "tenant", "created_by", "published_by"),
+                "tenant", "created_by", "published_by"
+            ),
             pk=pk,
         )
         writable = _writable(user, notice)
@@ -110,10 +133,12 @@ class NoticeDetailView(PermissionRequiredMixin, View):
             "can_publish": draft and writable and has_perm(user, "notice.publish"),
             "can_withdraw": published and writable and has_perm(user, "notice.publish"),
         }
-        context["withdraw_form"] = (withdraw_form or WithdrawForm()) if context[
-            "can_withdraw"] else None
-        return render(request, self.template_name, context,
-                      status=400 if withdraw_form is not None else 200)
+        context["withdraw_form"] = (
+            (withdraw_form or WithdrawForm()) if context["can_withdraw"] else None
+        )
+        return render(
+            request, self.template_name, context, status=400 if withdraw_form is not None else 200
+        )
 
 
 class NoticeFormView(PermissionRequiredMixin, View):
@@ -124,7 +149,8 @@ class NoticeFormView(PermissionRequiredMixin, View):
         if pk is None:
             return None
         return get_scoped_object_or_404(
-            CaseNotice.objects.writable_by(self.request.user).select_related("tenant"), pk=pk)
+            CaseNotice.objects.writable_by(self.request.user).select_related("tenant"), pk=pk
+        )
 
     def _not_draft(self, notice):
         messages.error(self.request, _("Only a draft notice can be edited."))
@@ -146,8 +172,9 @@ class NoticeFormView(PermissionRequiredMixin, View):
             data = dict(form.cleaned_data)
             tenant = data.pop("tenant", None) or (notice.tenant if notice else request.user.tenant)
             try:
-                notice = services.notice_save(tenant=tenant, data=data, actor=request.user,
-                                              notice=notice)
+                notice = services.notice_save(
+                    tenant=tenant, data=data, actor=request.user, notice=notice
+                )
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -182,8 +209,9 @@ class NoticeWithdrawView(PermissionRequiredMixin, View):
                 return redirect("domains:notice-detail", pk=pk)
             return NoticeDetailView().get(request, pk, withdraw_form=form)
         try:
-            services.notice_withdraw(notice=notice, reason=form.cleaned_data["reason"],
-                                     actor=request.user)
+            services.notice_withdraw(
+                notice=notice, reason=form.cleaned_data["reason"], actor=request.user
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -65,8 +65,12 @@ def over_limit(request, scope: str) -> bool:
 
 
 def too_many(request, tenant):
-    response = render(request, "public/too_many.html",
-                      {"tenant": tenant, "minutes": max(1, throttle_window() // 60)}, status=429)
+    response = render(
+        request,
+        "public/too_many.html",
+        {"tenant": tenant, "minutes": max(1, throttle_window() // 60)},
+        status=429,
+    )
     response["Retry-After"] = str(throttle_window())
     return response
 
@@ -104,8 +108,11 @@ class CountyMixin:
 
 
 def index(request):
-    counties = public_counties().select_related("parent").order_by("parent__division_code",
-                                                                   "division_code")
+    counties = (
+        public_counties()
+        .select_related("parent")
+        .order_by("parent__division_code", "division_code")
+    )
     return render(request, "public/index.html", {"counties": counties})
 
 
@@ -143,10 +150,15 @@ class RecordDetailView(CountyMixin, View):
 
     def get(self, request, division_code, public_id):
         record = selectors.public_view(self.record)
-        return render(request, "public/record_detail.html", {
-            "tenant": self.tenant, "record": record,
-            "repair_open": _repair_open(record),
-        })
+        return render(
+            request,
+            "public/record_detail.html",
+            {
+                "tenant": self.tenant,
+                "record": record,
+                "repair_open": _repair_open(record),
+            },
+        )
 
 
 def _repair_open(record) -> bool:
@@ -164,16 +176,21 @@ class RequestCreateView(CountyMixin, View):
 
     def _context(self, record, form, **extra):
         view = selectors.public_view(record)
-        return {"tenant": self.tenant, "record": view, "form": form, "kind": self.kind,
-                "is_repair": self.kind == RequestKind.REPAIR,
-                "repair_open": _repair_open(view), **extra}
+        return {
+            "tenant": self.tenant,
+            "record": view,
+            "form": form,
+            "kind": self.kind,
+            "is_repair": self.kind == RequestKind.REPAIR,
+            "repair_open": _repair_open(view),
+            **extra,
+        }
 
     def resolve(self, *, public_id, **kwargs) -> None:
         self.record = _public_record(self.tenant, public_id)
 
     def get(self, request, division_code, public_id):
-        return render(request, self.template_name,
-                      self._context(self.record, self.form_class()))
+        return render(request, self.template_name, self._context(self.record, self.form_class()))
 
     def post(self, request, division_code, public_id):
         record = self.record
@@ -182,15 +199,23 @@ class RequestCreateView(CountyMixin, View):
         form = self.form_class(request.POST)
         if form.is_valid():
             try:
-                credit_request = services.request_submit(record=record, kind=self.kind,
-                                                         data=form.cleaned_data)
+                credit_request = services.request_submit(
+                    record=record, kind=self.kind, data=form.cleaned_data
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return _private(render(request, "public/request_submitted.html", {
-                    "tenant": self.tenant, "record": selectors.public_view(record),
-                    "request_obj": credit_request,
-                }))
+                return _private(
+                    render(
+                        request,
+                        "public/request_submitted.html",
+                        {
+                            "tenant": self.tenant,
+                            "record": selectors.public_view(record),
+                            "request_obj": credit_request,
+                        },
+                    )
+                )
         return render(request, self.template_name, self._context(record, form), status=400)
 
 
@@ -222,19 +247,33 @@ class TrackView(CountyMixin, View):
             if found is not None and found.tenant_id != self.tenant.pk:
                 found = None
         if found is None:
-            return _private(render(request, self.template_name, {
-                "tenant": self.tenant, "form": TrackForm(), "not_found": True,
-            }))
+            return _private(
+                render(
+                    request,
+                    self.template_name,
+                    {
+                        "tenant": self.tenant,
+                        "form": TrackForm(),
+                        "not_found": True,
+                    },
+                )
+            )
         record = found.record
         names = [record.subject_name] if record.is_natural_person else []
-        return _private(render(request, "public/track_result.html", {
-            "tenant": self.tenant,
-            "request_obj": found,
-            "subject": selectors.public_view(record).subject_name,
-            "decision_number": record.decision_number,
-            "decision_reason": selectors.mask_text(found.decision_reason, names),
-            "form": TrackForm(),
-        }))
+        return _private(
+            render(
+                request,
+                "public/track_result.html",
+                {
+                    "tenant": self.tenant,
+                    "request_obj": found,
+                    "subject": selectors.public_view(record).subject_name,
+                    "decision_number": record.decision_number,
+                    "decision_reason": selectors.mask_text(found.decision_reason, names),
+                    "form": TrackForm(),
+                },
+            )
+        )
 
 
 # Case notices ----------------------------------------------------------------------------
@@ -247,8 +286,9 @@ class NoticeListView(CountyMixin, ListView):
     def get_queryset(self):
         self.filterset = PublicNoticeFilter(
             self.request.GET or None,
-            queryset=selectors.published_notices(tenant=self.tenant).order_by("-published_at",
-                                                                              "-id"),
+            queryset=selectors.published_notices(tenant=self.tenant).order_by(
+                "-published_at", "-id"
+            ),
         )
         return self.filterset.qs
 
@@ -260,30 +300,48 @@ class NoticeListView(CountyMixin, ListView):
 
 class NoticeDetailView(CountyMixin, View):
     def resolve(self, *, public_id, **kwargs) -> None:
-        self.notice = get_object_or_404(selectors.published_notices(tenant=self.tenant),
-                                        public_id=public_id)
+        self.notice = get_object_or_404(
+            selectors.published_notices(tenant=self.tenant), public_id=public_id
+        )
 
     def get(self, request, division_code, public_id):
         notice = self.notice
         cited = selectors.public_records(tenant=self.tenant).filter(notices=notice)
-        return render(request, "public/notice_detail.html", {
-            "tenant": self.tenant, "notice": notice,
-            "text": selectors.public_notice_text(notice),
-            "records": [selectors.public_view(record) for record in cited],
-        })
+        return render(
+            request,
+            "public/notice_detail.html",
+            {
+                "tenant": self.tenant,
+                "notice": notice,
+                "text": selectors.public_notice_text(notice),
+                "records": [selectors.public_view(record) for record in cited],
+            },
+        )
 
 
 urlpatterns = [
     path("", index, name="index"),
     path("<str:division_code>/records/", RecordListView.as_view(), name="record-list"),
-    path("<str:division_code>/records/<uuid:public_id>/", RecordDetailView.as_view(),
-         name="record-detail"),
-    path("<str:division_code>/records/<uuid:public_id>/objection/",
-         RequestCreateView.as_view(), name="objection-create"),
-    path("<str:division_code>/records/<uuid:public_id>/repair/", RepairCreateView.as_view(),
-         name="repair-create"),
+    path(
+        "<str:division_code>/records/<uuid:public_id>/",
+        RecordDetailView.as_view(),
+        name="record-detail",
+    ),
+    path(
+        "<str:division_code>/records/<uuid:public_id>/objection/",
+        RequestCreateView.as_view(),
+        name="objection-create",
+    ),
+    path(
+        "<str:division_code>/records/<uuid:public_id>/repair/",
+        RepairCreateView.as_view(),
+        name="repair-create",
+    ),
     path("<str:division_code>/track/", TrackView.as_view(), name="request-track"),
     path("<str:division_code>/notices/", NoticeListView.as_view(), name="notice-list"),
-    path("<str:division_code>/notices/<uuid:public_id>/", NoticeDetailView.as_view(),
-         name="notice-detail"),
+    path(
+        "<str:division_code>/notices/<uuid:public_id>/",
+        NoticeDetailView.as_view(),
+        name="notice-detail",
+    ),
 ]

@@ -92,8 +92,12 @@ class RecordListView(PermissionRequiredMixin, ListView):
     def get_queryset(self):
         user = self.request.user
         records = _readable_records(user).annotate(severity_rank=SEVERITY_RANK)
-        self.filterset = RecordFilter(self.request.GET or None, queryset=records, user=user,
-                                      personal_data=sees_personal_data(user))
+        self.filterset = RecordFilter(
+            self.request.GET or None,
+            queryset=records,
+            user=user,
+            personal_data=sees_personal_data(user),
+        )
         return self.filterset.qs
 
     def _sort_links(self) -> dict:
@@ -101,8 +105,10 @@ class RecordListView(PermissionRequiredMixin, ListView):
         links = {}
         for column, first in SORTABLE.items():
             if current.lstrip("-") == column:
-                links[column] = {"next": current[1:] if current.startswith("-") else f"-{column}",
-                                 "arrow": "▼" if current.startswith("-") else "▲"}
+                links[column] = {
+                    "next": current[1:] if current.startswith("-") else f"-{column}",
+                    "arrow": "▼" if current.startswith("-") else "▲",
+                }
             else:
                 links[column] = {"next": first, "arrow": ""}
         return links
@@ -170,11 +176,16 @@ class RecordExportView(RecordListView):
             for record in records
         ]
         security_event_record(
-            kind=SecurityEventKind.EXPORT, request=request, user=request.user,
-            what="trust_records", filters=request.GET.dict(), rows=len(rows),
+            kind=SecurityEventKind.EXPORT,
+            request=request,
+            user=request.user,
+            what="trust_records",
+            filters=request.GET.dict(),
+            rows=len(rows),
         )
-        content = write_workbook([(_("Failure-of-trust records"),
-                                   [label for label, _value in columns], rows)])
+        content = write_workbook(
+            [(_("Failure-of-trust records"), [label for label, _value in columns], rows)]
+        )
         return xlsx_response(content, "trust-records")
 
 
@@ -182,8 +193,10 @@ class RecordExportView(RecordListView):
 
 
 def _can_manage(user, record) -> bool:
-    return has_perm(user, "record.manage") and TrustRecord.objects.writable_by(user).filter(
-        pk=record.pk).exists()
+    return (
+        has_perm(user, "record.manage")
+        and TrustRecord.objects.writable_by(user).filter(pk=record.pk).exists()
+    )
 
 
 def detail_context(request, record, **forms) -> dict:
@@ -200,26 +213,28 @@ def detail_context(request, record, **forms) -> dict:
         "measures": list(record.measures.all()),
         "attachments": list(record.attachments.select_related("uploaded_by")),
         "history": selectors.record_history(record, personal_data=sees_personal_data(user)),
-        "commitment": Commitment.objects.for_user(user).filter(breach_record=record)
-        .select_related("agency").first(),
+        "commitment": Commitment.objects.for_user(user)
+        .filter(breach_record=record)
+        .select_related("agency")
+        .first(),
         "requests": None,
         "notices": None,
         "can_person_file": record.is_natural_person and has_perm(user, "person_file.view"),
     }
     if has_perm(user, "request.view"):
         context["requests"] = list(
-            CreditRequest.objects.for_user(user).filter(record=record).order_by("-submitted_at"))
+            CreditRequest.objects.for_user(user).filter(record=record).order_by("-submitted_at")
+        )
     if has_perm(user, "notice.view"):
         context["notices"] = list(CaseNotice.objects.for_user(user).filter(records=record))
     if can_manage:
         context.update(
             revoke_form=forms.get("revoke_form") or ReasonForm(prefix="revoke"),
-            end_publicity_form=forms.get("end_publicity_form") or ReasonForm(
-                prefix="end_publicity"),
-            stop_sharing_form=forms.get("stop_sharing_form") or ReasonForm(
-                prefix="stop_sharing"),
-            measure_form=forms.get("measure_form") or MeasureForm(
-                prefix="measure", initial={"date": timezone.localdate()}),
+            end_publicity_form=forms.get("end_publicity_form")
+            or ReasonForm(prefix="end_publicity"),
+            stop_sharing_form=forms.get("stop_sharing_form") or ReasonForm(prefix="stop_sharing"),
+            measure_form=forms.get("measure_form")
+            or MeasureForm(prefix="measure", initial={"date": timezone.localdate()}),
             attachment_form=forms.get("attachment_form") or AttachmentForm(prefix="attachment"),
             open_form=next(iter(forms), ""),
         )
@@ -260,16 +275,22 @@ class RecordPublishView(_RecordWriteView):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("domains:record-detail", pk=record.pk)
-        return self.done(record, _("The record is marked for publication.") if self.public
-                         else _("The record is no longer published."))
+        return self.done(
+            record,
+            _("The record is marked for publication.")
+            if self.public
+            else _("The record is no longer published."),
+        )
 
 
 REASON_ACTIONS = {
     # action: (service, message when done)
     "revoke": (services.record_revoke, gettext_lazy("The record is revoked.")),
     "end_publicity": (services.record_end_publicity, gettext_lazy("Publicity ended.")),
-    "stop_sharing": (services.record_stop_sharing,
-                     gettext_lazy("The record is no longer shared with the city platform.")),
+    "stop_sharing": (
+        services.record_stop_sharing,
+        gettext_lazy("The record is no longer shared with the city platform."),
+    ),
 }
 
 
@@ -295,8 +316,11 @@ class RecordReasonActionView(_RecordWriteView):
 class MeasureAddView(_RecordWriteView):
     def post(self, request, pk):
         record = self.writable_record(pk)
-        form = MeasureForm(request.POST, prefix="measure",
-                           instance=PunishmentMeasure(tenant_id=record.tenant_id, record=record))
+        form = MeasureForm(
+            request.POST,
+            prefix="measure",
+            instance=PunishmentMeasure(tenant_id=record.tenant_id, record=record),
+        )
         if form.is_valid():
             try:
                 services.measure_add(record=record, data=form.cleaned_data, actor=request.user)
@@ -310,7 +334,8 @@ class MeasureAddView(_RecordWriteView):
 class MeasureDeleteView(_RecordWriteView):
     def post(self, request, pk):
         measure = get_scoped_object_or_404(
-            PunishmentMeasure.objects.writable_by(request.user).select_related("record"), pk=pk)
+            PunishmentMeasure.objects.writable_by(request.user).select_related("record"), pk=pk
+        )
         record = measure.record
         services.measure_delete(measure=measure, actor=request.user)
         return self.done(record, _("Measure deleted."))
@@ -322,8 +347,9 @@ class RecordAttachmentAddView(_RecordWriteView):
         form = AttachmentForm(request.POST, request.FILES, prefix="attachment")
         if form.is_valid():
             try:
-                services.attachment_add(parent=record, uploaded=form.cleaned_data["file"],
-                                        actor=request.user)
+                services.attachment_add(
+                    parent=record, uploaded=form.cleaned_data["file"], actor=request.user
+                )
             except ValidationError as exc:
                 form.add_error("file", exc.messages)
             else:
@@ -344,8 +370,9 @@ class RecordAttachmentView(PermissionRequiredMixin, View):
     permission = "record.view"
 
     def get(self, request, pk):
-        attachment = get_scoped_object_or_404(RecordAttachment.objects.for_user(request.user),
-                                              pk=pk)
+        attachment = get_scoped_object_or_404(
+            RecordAttachment.objects.for_user(request.user), pk=pk
+        )
         return attachment_response(attachment)
 
 
@@ -353,8 +380,11 @@ class RecordAttachmentView(PermissionRequiredMixin, View):
 
 
 def _rules_in_force(tenant):
-    return PublicityRule.objects.for_tenant(tenant).annotate(rank=SEVERITY_RANK).order_by(
-        "rank", "-effective_from")
+    return (
+        PublicityRule.objects.for_tenant(tenant)
+        .annotate(rank=SEVERITY_RANK)
+        .order_by("rank", "-effective_from")
+    )
 
 
 class RecordFormView(PermissionRequiredMixin, View):
@@ -374,36 +404,45 @@ class RecordFormView(PermissionRequiredMixin, View):
         if commitment_id:
             self.commitment = get_scoped_object_or_404(
                 Commitment.objects.writable_by(user).select_related("agency", "tenant"),
-                pk=commitment_id)
+                pk=commitment_id,
+            )
             if self.commitment.breach_record_id:
                 messages.info(self.request, _("This commitment already has a record."))
                 return redirect("domains:record-detail", pk=self.commitment.breach_record_id)
             if self.commitment.status != CommitmentStatus.UNFULFILLED:
-                messages.error(self.request,
-                               _("Only an unfulfilled commitment becomes a record."))
+                messages.error(self.request, _("Only an unfulfilled commitment becomes a record."))
                 return redirect("domains:commitment-detail", pk=self.commitment.pk)
         self.tenant = self.commitment.tenant if self.commitment else user.tenant
         if self.tenant is None:
-            raise PermissionDenied(_("Only a jurisdiction's credit office records "
-                                     "failure-of-trust records."))
+            raise PermissionDenied(
+                _("Only a jurisdiction's credit office records failure-of-trust records.")
+            )
         return None
 
     def form(self, data=None):
         if self.record is not None:
-            return RecordForm(data, instance=copy.copy(self.record), tenant=self.tenant,
-                              with_publish=False)
+            return RecordForm(
+                data, instance=copy.copy(self.record), tenant=self.tenant, with_publish=False
+            )
         initial = {}
         if self.commitment is not None:
             initial = services.commitment_breach_initial(self.commitment)
-        return RecordForm(data, initial=initial, instance=TrustRecord(tenant=self.tenant),
-                          tenant=self.tenant)
+        return RecordForm(
+            data, initial=initial, instance=TrustRecord(tenant=self.tenant), tenant=self.tenant
+        )
 
     def render_form(self, form):
-        return render(self.request, self.template_name, {
-            "form": form, "object": self.record, "commitment": self.commitment,
-            "rules": _rules_in_force(self.tenant),
-            "subject_types": SubjectType,
-        })
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "object": self.record,
+                "commitment": self.commitment,
+                "rules": _rules_in_force(self.tenant),
+                "subject_types": SubjectType,
+            },
+        )
 
     def get(self, request, pk=None):
         if response := self.setup_objects(pk):
@@ -431,11 +470,13 @@ class RecordFormView(PermissionRequiredMixin, View):
             return services.record_update(record=self.record, data=data, actor=user)
         publish = form.cleaned_data.get("publish")
         if self.commitment is None:
-            return services.record_create(tenant=self.tenant, data=data, actor=user,
-                                          is_public=publish)
+            return services.record_create(
+                tenant=self.tenant, data=data, actor=user, is_public=publish
+            )
         with transaction.atomic():
-            record = services.commitment_record_breach(commitment=self.commitment, data=data,
-                                                       actor=user)
+            record = services.commitment_record_breach(
+                commitment=self.commitment, data=data, actor=user
+            )
             if publish is not None and publish != record.is_public:
                 services.record_set_public(record=record, public=publish, actor=user)
         return record
@@ -480,7 +521,10 @@ class PersonFileView(PermissionRequiredMixin, View):
         if record_id:
             record = get_scoped_object_or_404(
                 TrustRecord.objects.for_user(request.user).filter(
-                    subject_type=SubjectType.CIVIL_SERVANT), pk=record_id)
+                    subject_type=SubjectType.CIVIL_SERVANT
+                ),
+                pk=record_id,
+            )
             context.update(self.file_context(record.person_id_number))
         return render(request, self.template_name, context)
 
@@ -492,7 +536,8 @@ class PersonFileView(PermissionRequiredMixin, View):
                 context.update(self.file_context(form.id_number))
             else:
                 context["people"] = list(
-                    selectors.civil_servants_named(request.user, form.cleaned_data["q"])[:100])
+                    selectors.civil_servants_named(request.user, form.cleaned_data["q"])[:100]
+                )
         return render(request, self.template_name, context)
 
 
@@ -506,21 +551,34 @@ urlpatterns = [
     path("records/new/", RecordFormView.as_view(), name="record-create"),
     path("records/<int:pk>/", RecordDetailView.as_view(), name="record-detail"),
     path("records/<int:pk>/edit/", RecordFormView.as_view(), name="record-update"),
-    path("records/<int:pk>/publish/", RecordPublishView.as_view(public=True),
-         name="record-publish"),
-    path("records/<int:pk>/unpublish/", RecordPublishView.as_view(public=False),
-         name="record-unpublish"),
+    path(
+        "records/<int:pk>/publish/", RecordPublishView.as_view(public=True), name="record-publish"
+    ),
+    path(
+        "records/<int:pk>/unpublish/",
+        RecordPublishView.as_view(public=False),
+        name="record-unpublish",
+    ),
     path("records/<int:pk>/revoke/", _reason_action("revoke"), name="record-revoke"),
-    path("records/<int:pk>/end-publicity/", _reason_action("end_publicity"),
-         name="record-end-publicity"),
-    path("records/<int:pk>/stop-sharing/", _reason_action("stop_sharing"),
-         name="record-stop-sharing"),
+    path(
+        "records/<int:pk>/end-publicity/",
+        _reason_action("end_publicity"),
+        name="record-end-publicity",
+    ),
+    path(
+        "records/<int:pk>/stop-sharing/", _reason_action("stop_sharing"), name="record-stop-sharing"
+    ),
     path("records/<int:pk>/measures/", MeasureAddView.as_view(), name="record-measure-add"),
-    path("records/measures/<int:pk>/delete/", MeasureDeleteView.as_view(),
-         name="record-measure-delete"),
-    path("records/<int:pk>/attachments/", RecordAttachmentAddView.as_view(),
-         name="record-attachment-add"),
-    path("records/attachments/<int:pk>/", RecordAttachmentView.as_view(),
-         name="record-attachment"),
+    path(
+        "records/measures/<int:pk>/delete/",
+        MeasureDeleteView.as_view(),
+        name="record-measure-delete",
+    ),
+    path(
+        "records/<int:pk>/attachments/",
+        RecordAttachmentAddView.as_view(),
+        name="record-attachment-add",
+    ),
+    path("records/attachments/<int:pk>/", RecordAttachmentView.as_view(), name="record-attachment"),
     path("integrity-files/", PersonFileView.as_view(), name="person-file"),
 ]

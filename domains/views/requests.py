@@ -47,15 +47,22 @@ class RequestListView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         user = self.request.user
-        pending_first = Case(When(status=RequestStatus.PENDING, then=Value(0)), default=Value(1),
-                             output_field=IntegerField())
+        pending_first = Case(
+            When(status=RequestStatus.PENDING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
         queryset = (
             selectors.requests_for_user(user)
             .select_related("tenant", "record__agency")
             .order_by(pending_first, "deadline", "-submitted_at", "id")
         )
-        self.filterset = CreditRequestFilter(self.request.GET or None, queryset=queryset,
-                                             user=user, tenant_ids=visible_tenant_ids(user))
+        self.filterset = CreditRequestFilter(
+            self.request.GET or None,
+            queryset=queryset,
+            user=user,
+            tenant_ids=visible_tenant_ids(user),
+        )
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
@@ -74,25 +81,46 @@ class RequestExportView(RequestListView):
         queryset = self.get_queryset()
         multi = _multi_tenant(request.user)
         security_event_record(
-            kind=SecurityEventKind.EXPORT, request=request, user=request.user,
-            what="credit-requests", filters=request.GET.dict(), rows=queryset.count(),
+            kind=SecurityEventKind.EXPORT,
+            request=request,
+            user=request.user,
+            what="credit-requests",
+            filters=request.GET.dict(),
+            rows=queryset.count(),
         )
         today = timezone.localdate()
         headers = [
-            _("Receipt code"), _("Kind"), _("Failing subject"), _("Decision document number"),
-            _("Applicant"), _("Submitted at"), _("Decide by"), _("Days left"), _("Status"),
-            _("Decision"), _("Reasons for the decision"), _("Decided at"),
+            _("Receipt code"),
+            _("Kind"),
+            _("Failing subject"),
+            _("Decision document number"),
+            _("Applicant"),
+            _("Submitted at"),
+            _("Decide by"),
+            _("Days left"),
+            _("Status"),
+            _("Decision"),
+            _("Reasons for the decision"),
+            _("Decided at"),
         ] + ([_("Jurisdiction")] if multi else [])
         rows = (
             [
-                item.receipt_code, str(item.get_kind_display()), item.record.subject_name,
-                item.record.decision_number, item.applicant_name,
+                item.receipt_code,
+                str(item.get_kind_display()),
+                item.record.subject_name,
+                item.record.decision_number,
+                item.applicant_name,
                 timezone.localtime(item.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                item.deadline, days_left(item, today), str(item.get_status_display()),
-                str(item.get_outcome_display()) if item.outcome else "", item.decision_reason,
+                item.deadline,
+                days_left(item, today),
+                str(item.get_status_display()),
+                str(item.get_outcome_display()) if item.outcome else "",
+                item.decision_reason,
                 timezone.localtime(item.decided_at).strftime("%Y-%m-%d %H:%M")
-                if item.decided_at else "",
-            ] + ([item.tenant.name] if multi else [])
+                if item.decided_at
+                else "",
+            ]
+            + ([item.tenant.name] if multi else [])
             for item in queryset.iterator(chunk_size=2000)
         )
         content = write_workbook([(_("Objections and repair"), headers, rows)])
@@ -108,8 +136,7 @@ def _detail_context(request, credit_request: CreditRequest, form=None) -> dict:
         and CreditRequest.objects.writable_by(user).filter(pk=credit_request.pk).exists()
     )
     if can_decide and form is None:
-        form = DecisionForm(kind=credit_request.kind,
-                            initial={"corrected_facts": record.facts})
+        form = DecisionForm(kind=credit_request.kind, initial={"corrected_facts": record.facts})
     left = days_left(credit_request, timezone.localdate())
     return {
         "object": credit_request,
@@ -126,7 +153,8 @@ class RequestDetailView(PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         credit_request = get_scoped_object_or_404(
-            selectors.requests_for_user(request.user).select_related("decided_by"), pk=pk)
+            selectors.requests_for_user(request.user).select_related("decided_by"), pk=pk
+        )
         return render(request, self.template_name, _detail_context(request, credit_request))
 
 
@@ -138,23 +166,26 @@ class RequestDecideView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         credit_request = get_scoped_object_or_404(
-            CreditRequest.objects.writable_by(request.user).select_related("record"), pk=pk)
+            CreditRequest.objects.writable_by(request.user).select_related("record"), pk=pk
+        )
         if credit_request.status != RequestStatus.PENDING:
             messages.error(request, _("This request has already been decided."))
             return redirect("domains:request-detail", pk=pk)
         form = DecisionForm(request.POST, kind=credit_request.kind)
         if form.is_valid():
             try:
-                services.request_decide(request=credit_request, actor=request.user,
-                                        **form.decision_kwargs())
+                services.request_decide(
+                    request=credit_request, actor=request.user, **form.decision_kwargs()
+                )
             except ValidationError as exc:
                 form_errors(form, exc)
                 credit_request.refresh_from_db()
             else:
                 messages.success(request, _("The decision was recorded."))
                 return redirect("domains:request-detail", pk=pk)
-        return render(request, RequestDetailView.template_name,
-                      _detail_context(request, credit_request, form))
+        return render(
+            request, RequestDetailView.template_name, _detail_context(request, credit_request, form)
+        )
 
 
 urlpatterns = [

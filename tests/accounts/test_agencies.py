@@ -65,11 +65,18 @@ def xlsx(rows, header=None) -> bytes:
     return buffer.getvalue()
 
 
-def row(name, kind="department", code="", group="", leader="", contact="", phone="",
-        active=True):
+def row(name, kind="department", code="", group="", leader="", contact="", phone="", active=True):
     kinds, groups = labels(AgencyKind.choices), labels(RankingGroup.choices)
-    return [name, kinds.get(kind, kind), code, groups.get(group, group), leader, contact, phone,
-            active_label(active) if isinstance(active, bool) else active]
+    return [
+        name,
+        kinds.get(kind, kind),
+        code,
+        groups.get(group, group),
+        leader,
+        contact,
+        phone,
+        active_label(active) if isinstance(active, bool) else active,
+    ]
 
 
 def upload(client, content: bytes, name: str = "agencies.xlsx"):
@@ -141,8 +148,9 @@ def test_credit_code_of_another_agency_is_refused(client, world):
     before = agency_table()
     response = client.post("/agencies/new/", agency_form(credit_code=world.b1.credit_code))
     assert response.status_code == 200
-    assert response.context["form"].errors == {"credit_code": [zh(
-        "This unified social credit code is already used by another agency.")]}
+    assert response.context["form"].errors == {
+        "credit_code": [zh("This unified social credit code is already used by another agency.")]
+    }
     assert world.b1.name not in response.content.decode()
     assert agency_table() == before
 
@@ -183,8 +191,10 @@ def test_ranking_group_defaults_from_kind(client, world, kind, group):
 
 def test_explicit_ranking_group_is_kept(client, world):
     login(client, world.office_admin_a)
-    client.post("/agencies/new/", agency_form(kind=AgencyKind.DEVELOPMENT_ZONE,
-                                              ranking_group=RankingGroup.DEPARTMENT))
+    client.post(
+        "/agencies/new/",
+        agency_form(kind=AgencyKind.DEVELOPMENT_ZONE, ranking_group=RankingGroup.DEPARTMENT),
+    )
     assert Agency.objects.get(name="县发展和改革局").ranking_group == RankingGroup.DEPARTMENT
 
 
@@ -192,9 +202,14 @@ def test_office_admin_edits_agency(client, world):
     login(client, world.office_admin_a)
     url = f"/agencies/{world.a1.pk}/edit/"
     assert client.get(url).status_code == 200
-    response = client.post(url, agency_form(name="县财政局（国资办）",
-                                            credit_code=world.a1.credit_code,
-                                            ranking_group=RankingGroup.DEPARTMENT))
+    response = client.post(
+        url,
+        agency_form(
+            name="县财政局（国资办）",
+            credit_code=world.a1.credit_code,
+            ranking_group=RankingGroup.DEPARTMENT,
+        ),
+    )
     assert response.status_code == 302
     world.a1.refresh_from_db()
     assert world.a1.name == "县财政局（国资办）"
@@ -205,8 +220,10 @@ def test_office_admin_edits_agency(client, world):
 def test_edit_to_a_taken_name_is_refused(client, world):
     login(client, world.office_admin_a)
     before = agency_table()
-    response = client.post(f"/agencies/{world.a1.pk}/edit/",
-                           agency_form(name=world.a2.name, credit_code=world.a1.credit_code))
+    response = client.post(
+        f"/agencies/{world.a1.pk}/edit/",
+        agency_form(name=world.a2.name, credit_code=world.a1.credit_code),
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
     assert agency_table() == before
@@ -215,8 +232,9 @@ def test_edit_to_a_taken_name_is_refused(client, world):
 def test_edit_with_bad_credit_code_writes_nothing(client, world):
     login(client, world.office_admin_a)
     before = agency_table()
-    response = client.post(f"/agencies/{world.a1.pk}/edit/",
-                           agency_form(name=world.a1.name, credit_code=bad_code(1)))
+    response = client.post(
+        f"/agencies/{world.a1.pk}/edit/", agency_form(name=world.a1.name, credit_code=bad_code(1))
+    )
     assert response.status_code == 200
     assert "credit_code" in response.context["form"].errors
     assert agency_table() == before
@@ -232,8 +250,9 @@ def test_office_admin_cannot_edit_another_countys_agency(client, world):
     assert agency_table() == before
 
 
-@pytest.mark.parametrize("who", ["office_staff_a", "clerk_a1", "leader_a1", "evaluator_a",
-                                 "city_viewer"])
+@pytest.mark.parametrize(
+    "who", ["office_staff_a", "clerk_a1", "leader_a1", "evaluator_a", "city_viewer"]
+)
 def test_other_roles_cannot_create_or_edit(client, world, who):
     login(client, getattr(world, who))
     before = agency_table()
@@ -322,8 +341,13 @@ def test_clerk_reads_own_agency_only(client, world):
 
 def test_list_filters(client, world):
     AgencyFactory(tenant=world.county_a, name="县教育局", leader_name="赵校长")
-    AgencyFactory(tenant=world.county_a, name="城关街道", kind=AgencyKind.SUBDISTRICT,
-                  ranking_group=RankingGroup.TOWNSHIP, is_active=False)
+    AgencyFactory(
+        tenant=world.county_a,
+        name="城关街道",
+        kind=AgencyKind.SUBDISTRICT,
+        ranking_group=RankingGroup.TOWNSHIP,
+        is_active=False,
+    )
     login(client, world.office_admin_a)
     assert _listed(client.get("/agencies/?q=财政")) == {"县财政局"}
     assert _listed(client.get("/agencies/?q=赵校长")) == {"县教育局"}
@@ -371,7 +395,9 @@ def test_template_download(client, world):
     kinds = validations["B2:B5001"].formula1.strip('"').split(",")
     assert kinds == list(labels(AgencyKind.choices).values())
     assert validations["H2:H5001"].formula1.strip('"').split(",") == [
-        active_label(True), active_label(False)]
+        active_label(True),
+        active_label(False),
+    ]
     assert all(v.type == "list" and v.showErrorMessage for v in validations.values())
 
 
@@ -385,14 +411,16 @@ def test_template_needs_import_permission(client, world):
 
 def test_import_creates_and_updates(client, world):
     login(client, world.office_admin_a)
-    content = xlsx([
-        row("县财政局", code=world.a1.credit_code, leader="新局长", phone="0314-1234567"),
-        row("  县审计局 ", code=credit_code(7001), contact="周联络"),
-        row("两间房乡", kind="township"),
-        row("县医院", kind="public_institution", group="township", active=False),
-        [None] * 8,
-        row("波罗诺镇", kind=AgencyKind.TOWNSHIP.value, code=credit_code(7002).lower()),
-    ])
+    content = xlsx(
+        [
+            row("县财政局", code=world.a1.credit_code, leader="新局长", phone="0314-1234567"),
+            row("  县审计局 ", code=credit_code(7001), contact="周联络"),
+            row("两间房乡", kind="township"),
+            row("县医院", kind="public_institution", group="township", active=False),
+            [None] * 8,
+            row("波罗诺镇", kind=AgencyKind.TOWNSHIP.value, code=credit_code(7002).lower()),
+        ]
+    )
     response = upload(client, content)
     assert response.status_code == 302, response.context and response.context.get("row_errors")
     assert response["Location"] == "/agencies/"
@@ -402,10 +430,18 @@ def test_import_creates_and_updates(client, world):
     assert world.a1.contact_phone == "0314-1234567"
     audit = Agency.objects.get(tenant=world.county_a, name="县审计局")
     assert (audit.credit_code, audit.contact_name, audit.kind, audit.ranking_group) == (
-        credit_code(7001), "周联络", AgencyKind.DEPARTMENT, RankingGroup.DEPARTMENT)
+        credit_code(7001),
+        "周联络",
+        AgencyKind.DEPARTMENT,
+        RankingGroup.DEPARTMENT,
+    )
     town = Agency.objects.get(name="两间房乡")
     assert (town.kind, town.ranking_group, town.credit_code, town.is_active) == (
-        AgencyKind.TOWNSHIP, RankingGroup.TOWNSHIP, "", True)
+        AgencyKind.TOWNSHIP,
+        RankingGroup.TOWNSHIP,
+        "",
+        True,
+    )
     hospital = Agency.objects.get(name="县医院")
     assert hospital.ranking_group == RankingGroup.TOWNSHIP
     assert not hospital.is_active
@@ -414,7 +450,9 @@ def test_import_creates_and_updates(client, world):
     assert list(Agency.objects.filter(tenant=world.county_b)) == [world.b1]
     follow = client.get("/agencies/")
     assert zh("Import finished: %(created)d created, %(updated)d updated.") % {
-        "created": 4, "updated": 1} in [str(m) for m in follow.context["messages"]]
+        "created": 4,
+        "updated": 1,
+    } in [str(m) for m in follow.context["messages"]]
 
 
 def test_import_setting_agency_inactive_deactivates_its_users(client, world):
@@ -431,20 +469,22 @@ def test_import_with_bad_rows_lists_every_error_and_writes_nothing(client, world
     other = AgencyFactory(tenant=world.county_b, name="隆化县教育局")
     login(client, world.office_admin_a)
     before = agency_table()
-    content = xlsx([
-        row("好单位一", code=credit_code(7101)),                        # row 2: fine
-        row("坏类型", kind="镇政府"),                                     # row 3
-        row("坏代码", code=bad_code(7102)),                              # row 4
-        row("重名单位"),                                                  # row 5
-        row("重名单位", kind="township"),                                 # row 6
-        row("占用代码", code=other.credit_code),                          # row 7
-        row("", kind="township", leader="无名"),                         # row 8
-        row("好单位二", code=credit_code(7101)),                          # row 9
-        row("坏状态", active="停用吧"),                                   # row 10
-        row("坏分组", group="第三组"),                                    # row 11
-        row("长电话", phone="1" * 31),                                   # row 12
-        row("本县他人代码", code=world.a2.credit_code),                    # row 13
-    ])
+    content = xlsx(
+        [
+            row("好单位一", code=credit_code(7101)),  # row 2: fine
+            row("坏类型", kind="镇政府"),  # row 3
+            row("坏代码", code=bad_code(7102)),  # row 4
+            row("重名单位"),  # row 5
+            row("重名单位", kind="township"),  # row 6
+            row("占用代码", code=other.credit_code),  # row 7
+            row("", kind="township", leader="无名"),  # row 8
+            row("好单位二", code=credit_code(7101)),  # row 9
+            row("坏状态", active="停用吧"),  # row 10
+            row("坏分组", group="第三组"),  # row 11
+            row("长电话", phone="1" * 31),  # row 12
+            row("本县他人代码", code=world.a2.credit_code),  # row 13
+        ]
+    )
     response = upload(client, content)
     assert response.status_code == 400
     found = {(e.row, e.column) for e in response.context["row_errors"]}
@@ -463,20 +503,23 @@ def test_import_with_bad_rows_lists_every_error_and_writes_nothing(client, world
     }
     messages = {(e.row, e.column): e.message for e in response.context["row_errors"]}
     assert messages[(4, columns["credit_code"])] == zh(
-        "The check character of this unified social credit code is wrong.")
+        "The check character of this unified social credit code is wrong."
+    )
     assert messages[(6, columns["name"])] == zh("Same name as row %(row)d.") % {"row": 5}
     # Another county's agency is not named to us.
     assert messages[(7, columns["credit_code"])] == zh(
-        "Already used by an agency of another jurisdiction.")
+        "Already used by an agency of another jurisdiction."
+    )
     assert messages[(13, columns["credit_code"])] == zh("Already used by %(name)s.") % {
-        "name": world.a2.name}
+        "name": world.a2.name
+    }
     assert messages[(8, columns["name"])] == zh("Required.")
     assert messages[(9, columns["credit_code"])] == zh("Same code as row %(row)d.") % {"row": 2}
     page = response.content.decode()
     assert 'data-testid="row-errors"' in page
     assert other.name not in page
-    table = page[page.index('data-testid="row-errors"'):]
-    table = table[table.index("<tbody>"):table.index("</tbody>")]
+    table = page[page.index('data-testid="row-errors"') :]
+    table = table[table.index("<tbody>") : table.index("</tbody>")]
     assert table.count("<tr") == len(found)
     for error in response.context["row_errors"]:
         assert html.escape(error.message) in table
@@ -500,8 +543,10 @@ def _valid_xlsx() -> bytes:
 
 def _with_member(content: bytes, name: str, data: bytes) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             target.writestr(item, source.read(item.filename))
         target.writestr(name, data)
@@ -511,9 +556,10 @@ def _with_member(content: bytes, name: str, data: bytes) -> bytes:
 def _rewrite_sheet(content: bytes, rewrite, compresslevel: int | None = None) -> bytes:
     """The workbook with its first sheet's XML passed through `rewrite(xml) -> xml`."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED,
-                            compresslevel=compresslevel) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as target,
+    ):
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
@@ -537,8 +583,10 @@ def _blank_row_flood() -> bytes:
     return _rewrite_sheet(
         xlsx([row("单位")]),
         lambda xml: xml.replace(
-            b"</sheetData>", b'<row r="1000000"><c r="A1000000" t="inlineStr"><is><t>x</t>'
-                             b"</is></c></row></sheetData>"),
+            b"</sheetData>",
+            b'<row r="1000000"><c r="A1000000" t="inlineStr"><is><t>x</t>'
+            b"</is></c></row></sheetData>",
+        ),
     )
 
 
@@ -547,7 +595,7 @@ def _formula_xlsx() -> bytes:
     sheet = workbook.active
     sheet.append(headers())
     sheet.append(row("公式单位"))
-    sheet["E2"] = "=A2&\"局长\""
+    sheet["E2"] = '=A2&"局长"'
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -560,19 +608,30 @@ def _empty_xlsx() -> bytes:
 
 
 BAD_FILES = {
-    "not_zip": (lambda: "单位名称,类型\n县财政局,department\n".encode(),
-                "This is not an Excel .xlsx file. Save it as .xlsx and try again."),
-    "truncated": (lambda: _valid_xlsx()[: len(_valid_xlsx()) // 2],
-                  "The file is damaged or incomplete and cannot be opened."),
-    "zip_not_workbook": (lambda: _plain_zip(),
-                         "This is not an Excel .xlsx file. Save it as .xlsx and try again."),
+    "not_zip": (
+        lambda: "单位名称,类型\n县财政局,department\n".encode(),
+        "This is not an Excel .xlsx file. Save it as .xlsx and try again.",
+    ),
+    "truncated": (
+        lambda: _valid_xlsx()[: len(_valid_xlsx()) // 2],
+        "The file is damaged or incomplete and cannot be opened.",
+    ),
+    "zip_not_workbook": (
+        lambda: _plain_zip(),
+        "This is not an Excel .xlsx file. Save it as .xlsx and try again.",
+    ),
     "zip_bomb": (_zip_bomb, "The workbook expands to an unreasonable size and was refused."),
-    "blank_row_flood": (_blank_row_flood, "The sheet has more than %(max)d empty rows. Delete "
-                                          "the empty rows and try again."),
+    "blank_row_flood": (
+        _blank_row_flood,
+        "The sheet has more than %(max)d empty rows. Delete the empty rows and try again.",
+    ),
     "formula": (_formula_xlsx, None),
-    "external_link": (lambda: _with_member(_valid_xlsx(), "xl/externalLinks/externalLink1.xml",
-                                           b"<externalLink/>"),
-                      "The workbook links to other files. Remove the external links."),
+    "external_link": (
+        lambda: _with_member(
+            _valid_xlsx(), "xl/externalLinks/externalLink1.xml", b"<externalLink/>"
+        ),
+        "The workbook links to other files. Remove the external links.",
+    ),
     "empty_sheet": (_empty_xlsx, "The sheet is empty: the first row must hold the headers."),
 }
 
@@ -601,8 +660,10 @@ def test_bad_files_are_refused_and_write_nothing(client, world, case):
     elif message:
         assert errors == [zh(message)]
     else:
-        assert errors == [zh("Row %(row)d, column %(col)s holds a formula. Paste values only.")
-                          % {"row": 2, "col": headers()[4]}]
+        assert errors == [
+            zh("Row %(row)d, column %(col)s holds a formula. Paste values only.")
+            % {"row": 2, "col": headers()[4]}
+        ]
     assert agency_table() == before
 
 
@@ -622,9 +683,11 @@ def test_wrong_headers_are_refused(client, world, header, expect):
     response = upload(client, content)
     assert response.status_code == 400
     [error] = response.context["form"].errors["file"]
-    assert error.startswith(zh(
-        "The header row does not match the template (%(detail)s). Download the template again."
-    ).split("%(detail)s")[0])
+    assert error.startswith(
+        zh(
+            "The header row does not match the template (%(detail)s). Download the template again."
+        ).split("%(detail)s")[0]
+    )
     if expect in ("missing", "both"):
         assert zh("missing: %(cols)s").split("%(cols)s")[0] in error
     if expect in ("unexpected", "both"):
@@ -639,8 +702,7 @@ def test_header_only_file_has_no_data_rows(client, world):
     before = agency_table()
     response = upload(client, xlsx([]))
     assert response.status_code == 400
-    assert [e.message for e in response.context["row_errors"]] == [
-        zh("The file has no data rows.")]
+    assert [e.message for e in response.context["row_errors"]] == [zh("The file has no data rows.")]
     assert agency_table() == before
 
 
@@ -655,7 +717,8 @@ def test_import_reads_rows_beyond_a_stale_dimension(client, world):
     assert response.status_code == 302
     imported = Agency.objects.filter(name__startswith="单位").order_by("name")
     assert [(a.name, a.leader_name, a.is_active) for a in imported] == [
-        (f"单位{i}", f"负责人{i}", False) for i in range(5)]
+        (f"单位{i}", f"负责人{i}", False) for i in range(5)
+    ]
 
 
 def test_import_over_row_limit_is_refused(client, world, monkeypatch):
@@ -664,8 +727,9 @@ def test_import_over_row_limit_is_refused(client, world, monkeypatch):
     before = agency_table()
     response = upload(client, xlsx([row(f"单位{i}") for i in range(4)]))
     assert response.status_code == 400
-    assert response.context["form"].errors["file"] == [zh(
-        "The file has more than %(max)d data rows. Split it into smaller files.") % {"max": 3}]
+    assert response.context["form"].errors["file"] == [
+        zh("The file has more than %(max)d data rows. Split it into smaller files.") % {"max": 3}
+    ]
     assert agency_table() == before
     # At the limit it goes through.
     assert upload(client, xlsx([row(f"单位{i}") for i in range(3)])).status_code == 302
@@ -701,10 +765,18 @@ def _sheet_rows(content: bytes) -> list[list]:
 
 
 def test_export_filtered(client, world):
-    AgencyFactory(tenant=world.county_a, name="黄旗镇", kind=AgencyKind.TOWNSHIP,
-                  ranking_group=RankingGroup.TOWNSHIP)
-    AgencyFactory(tenant=world.county_b, name="隆化镇", kind=AgencyKind.TOWNSHIP,
-                  ranking_group=RankingGroup.TOWNSHIP)
+    AgencyFactory(
+        tenant=world.county_a,
+        name="黄旗镇",
+        kind=AgencyKind.TOWNSHIP,
+        ranking_group=RankingGroup.TOWNSHIP,
+    )
+    AgencyFactory(
+        tenant=world.county_b,
+        name="隆化镇",
+        kind=AgencyKind.TOWNSHIP,
+        ranking_group=RankingGroup.TOWNSHIP,
+    )
     login(client, world.office_admin_a)
     response = client.get("/agencies/export/?kind=township")
     assert response.status_code == 200
@@ -737,7 +809,10 @@ def test_city_viewer_export_has_jurisdiction_column(client, world):
     assert rows[0][:8] == headers()
     assert len(rows[0]) == 9
     assert {(r[0], r[8]) for r in rows[1:]} == {
-        ("县财政局", "丰宁满族自治县"), ("大阁镇", "丰宁满族自治县"), ("隆化县财政局", "隆化县")}
+        ("县财政局", "丰宁满族自治县"),
+        ("大阁镇", "丰宁满族自治县"),
+        ("隆化县财政局", "隆化县"),
+    }
 
 
 def test_clerk_cannot_export(client, world):
@@ -746,7 +821,7 @@ def test_clerk_cannot_export(client, world):
     assert not SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).exists()
 
 
-FORMULA_NAMES = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(1)"]
+FORMULA_NAMES = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(1)"]
 
 
 def test_export_neutralises_formulas(client, world):
@@ -768,12 +843,23 @@ def test_export_neutralises_formulas(client, world):
 
 def test_export_import_round_trip(client, world):
     for name in FORMULA_NAMES:
-        AgencyFactory(tenant=world.county_a, name=name, leader_name="-负责人",
-                      contact_phone="+86 314 1234567")
-    AgencyFactory(tenant=world.county_a, name="停用单位", credit_code="", is_active=False,
-                  kind=AgencyKind.STATE_ENTERPRISE, contact_name="@联络")
-    AgencyFactory(tenant=world.county_a, name="开发区", kind=AgencyKind.DEVELOPMENT_ZONE,
-                  ranking_group=RankingGroup.DEPARTMENT)
+        AgencyFactory(
+            tenant=world.county_a, name=name, leader_name="-负责人", contact_phone="+86 314 1234567"
+        )
+    AgencyFactory(
+        tenant=world.county_a,
+        name="停用单位",
+        credit_code="",
+        is_active=False,
+        kind=AgencyKind.STATE_ENTERPRISE,
+        contact_name="@联络",
+    )
+    AgencyFactory(
+        tenant=world.county_a,
+        name="开发区",
+        kind=AgencyKind.DEVELOPMENT_ZONE,
+        ranking_group=RankingGroup.DEPARTMENT,
+    )
     login(client, world.office_admin_a)
     before = agency_table()
     content = client.get("/agencies/export/").content
@@ -782,20 +868,23 @@ def test_export_import_round_trip(client, world):
     assert agency_table() == before
     follow = client.get("/agencies/")
     assert zh("Import finished: %(created)d created, %(updated)d updated.") % {
-        "created": 0, "updated": 0} in [str(m) for m in follow.context["messages"]]
+        "created": 0,
+        "updated": 0,
+    } in [str(m) for m in follow.context["messages"]]
 
     # Edit one cell of the export: exactly that agency changes.
     workbook = load_workbook(io.BytesIO(content))
     sheet = workbook.worksheets[0]
-    target = next(r for r in range(2, sheet.max_row + 1)
-                  if sheet.cell(row=r, column=1).value == "大阁镇")
+    target = next(
+        r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == "大阁镇"
+    )
     sheet.cell(row=target, column=5).value = "新镇长"
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert upload(client, buffer.getvalue()).status_code == 302
     world.a2.refresh_from_db()
     assert world.a2.leader_name == "新镇长"
-    assert Agency.objects.get(name="=HYPERLINK(\"http://evil\",\"x\")").leader_name == "-负责人"
+    assert Agency.objects.get(name='=HYPERLINK("http://evil","x")').leader_name == "-负责人"
     assert Agency.objects.get(name="+1+1").contact_phone == "+86 314 1234567"
     assert Agency.objects.get(name="停用单位").contact_name == "@联络"
     assert Agency.objects.filter(tenant=world.county_a).count() == 8

@@ -110,17 +110,27 @@ def test_anonymous_cannot_create(client, world):
 
 def test_office_admin_creates_agency(client, world):
     login(client, world.office_admin_a)
-    response = post(client, AGENCIES, {
-        "name": "县市场监督管理局", "kind": "department", "credit_code": credit_code(8001),
-        "leader_name": "陈局长", "tenant": world.county_b.pk,
-    })
+    response = post(
+        client,
+        AGENCIES,
+        {
+            "name": "县市场监督管理局",
+            "kind": "department",
+            "credit_code": credit_code(8001),
+            "leader_name": "陈局长",
+            "tenant": world.county_b.pk,
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     agency = Agency.objects.get(pk=body["id"])
     assert agency.tenant == world.county_a  # tenant is read-only: always the user's own
     assert body["tenant"] == world.county_a.pk
     assert (agency.credit_code, agency.leader_name, agency.ranking_group) == (
-        credit_code(8001), "陈局长", RankingGroup.DEPARTMENT)
+        credit_code(8001),
+        "陈局长",
+        RankingGroup.DEPARTMENT,
+    )
 
 
 @pytest.mark.parametrize("group", [None, ""])
@@ -136,8 +146,11 @@ def test_api_ranking_group_defaults_from_kind(client, world, group):
 
 def test_api_credit_code_is_normalised(client, world):
     login(client, world.office_admin_a)
-    response = post(client, AGENCIES, {"name": "县林业局", "kind": "department",
-                                       "credit_code": credit_code(8002).lower()})
+    response = post(
+        client,
+        AGENCIES,
+        {"name": "县林业局", "kind": "department", "credit_code": credit_code(8002).lower()},
+    )
     assert response.status_code == 201, response.content
     assert response.json()["credit_code"] == credit_code(8002)
 
@@ -147,8 +160,9 @@ def test_bad_credit_code_is_400_with_fields(client, world):
     before = Agency.objects.count()
     good = credit_code(8003)
     bad = good[:-1] + ("1" if good[-1] != "1" else "2")
-    response = post(client, AGENCIES, {"name": "县水务局", "kind": "department",
-                                       "credit_code": bad})
+    response = post(
+        client, AGENCIES, {"name": "县水务局", "kind": "department", "credit_code": bad}
+    )
     error = assert_error(response, 400, "invalid")
     assert list(error["fields"]) == ["credit_code"]
     assert error["fields"]["credit_code"]
@@ -158,8 +172,14 @@ def test_bad_credit_code_is_400_with_fields(client, world):
 def test_taken_credit_code_and_name_are_400(client, world):
     login(client, world.office_admin_a)
     before = Agency.objects.count()
-    error = assert_error(post(client, AGENCIES, {"name": "新单位", "kind": "department",
-                                                 "credit_code": world.b1.credit_code}), 400)
+    error = assert_error(
+        post(
+            client,
+            AGENCIES,
+            {"name": "新单位", "kind": "department", "credit_code": world.b1.credit_code},
+        ),
+        400,
+    )
     assert "credit_code" in error["fields"]
     assert world.b1.name not in str(error)
     assert_error(post(client, AGENCIES, {"name": world.a1.name, "kind": "department"}), 400)
@@ -172,15 +192,18 @@ def test_invalid_kind_is_400(client, world):
     assert "kind" in error["fields"]
 
 
-@pytest.mark.parametrize("who", ["office_staff_a", "clerk_a1", "leader_a1", "evaluator_a",
-                                 "city_viewer"])
+@pytest.mark.parametrize(
+    "who", ["office_staff_a", "clerk_a1", "leader_a1", "evaluator_a", "city_viewer"]
+)
 def test_other_roles_cannot_write(client, world, who):
     login(client, getattr(world, who))
     before = Agency.objects.count()
-    assert_error(post(client, AGENCIES, {"name": "新单位", "kind": "department"}), 403,
-                 "permission_denied")
-    assert_error(patch(client, f"{AGENCIES}{world.a1.pk}/", {"leader_name": "改"}), 403,
-                 "permission_denied")
+    assert_error(
+        post(client, AGENCIES, {"name": "新单位", "kind": "department"}), 403, "permission_denied"
+    )
+    assert_error(
+        patch(client, f"{AGENCIES}{world.a1.pk}/", {"leader_name": "改"}), 403, "permission_denied"
+    )
     assert Agency.objects.count() == before
     world.a1.refresh_from_db()
     assert world.a1.leader_name != "改"
@@ -199,11 +222,18 @@ def test_office_admin_patches_own_agency(client, world):
 def test_patch_of_another_countys_agency_is_404(client, world):
     login(client, world.office_admin_a)
     before = (world.b1.name, world.b1.leader_name)
-    assert_error(patch(client, f"{AGENCIES}{world.b1.pk}/", {"leader_name": "改"}), 404,
-                 "not_found")
-    assert_error(client.put(f"{AGENCIES}{world.b1.pk}/",
-                            {"name": "改", "kind": "department"},
-                            content_type="application/json"), 404, "not_found")
+    assert_error(
+        patch(client, f"{AGENCIES}{world.b1.pk}/", {"leader_name": "改"}), 404, "not_found"
+    )
+    assert_error(
+        client.put(
+            f"{AGENCIES}{world.b1.pk}/",
+            {"name": "改", "kind": "department"},
+            content_type="application/json",
+        ),
+        404,
+        "not_found",
+    )
     world.b1.refresh_from_db()
     assert (world.b1.name, world.b1.leader_name) == before
 
@@ -211,8 +241,11 @@ def test_patch_of_another_countys_agency_is_404(client, world):
 def test_patch_bad_credit_code_is_400(client, world):
     login(client, world.office_admin_a)
     old = world.a1.credit_code
-    error = assert_error(patch(client, f"{AGENCIES}{world.a1.pk}/",
-                               {"credit_code": "123456789012345670"}), 400, "invalid")
+    error = assert_error(
+        patch(client, f"{AGENCIES}{world.a1.pk}/", {"credit_code": "123456789012345670"}),
+        400,
+        "invalid",
+    )
     assert "credit_code" in error["fields"]
     world.a1.refresh_from_db()
     assert world.a1.credit_code == old
@@ -237,8 +270,9 @@ def test_no_delete(client, world):
 def test_users_and_tenants_are_read_only(client, world):
     login(client, world.office_admin_a)
     assert post(client, USERS, {"username": "x"}).status_code in (403, 405)
-    assert patch(client, f"{USERS}{world.clerk_a1.pk}/", {"role": Role.OFFICE_ADMIN}
-                 ).status_code in (403, 405)
+    assert patch(
+        client, f"{USERS}{world.clerk_a1.pk}/", {"role": Role.OFFICE_ADMIN}
+    ).status_code in (403, 405)
     assert User.objects.get(pk=world.clerk_a1.pk).role == Role.AGENCY_CLERK
 
 

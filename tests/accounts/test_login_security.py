@@ -11,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.choices import Outcome, Role, SecurityEventKind
 from accounts.models import SecurityEvent, User
@@ -32,6 +32,10 @@ LOCKED_AFTER_FAILURES = (
 )
 LOCKED_BY_ADMIN = "This account is locked. Ask your administrator to unlock it."
 ADDRESS_BLOCKED = "Too many failed logins from this address. Try again in 15 minutes."
+CHARACTER_CLASS = (
+    "The password must contain at least %(n)d kind of character among lower-case "
+    "letters, upper-case letters, digits and symbols."
+)
 CHARACTER_CLASSES = (
     "The password must contain at least %(n)d kinds of character among lower-case "
     "letters, upper-case letters, digits and symbols."
@@ -44,10 +48,10 @@ MUST_DIFFER = "The new password must differ from the current one."
 MO_FILE = settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
 
 
-def zh(message: str, **params) -> str:
+def zh(message: str, *, plural: str | None = None, count: int = 1, **params) -> str:
     """The message as a zh-hans request renders it (HTML-escaped, as in the page)."""
     with translation.override("zh-hans"):
-        text = gettext(message)
+        text = ngettext(message, plural, count) if plural else gettext(message)
     if MO_FILE.exists():
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text), f"untranslated: {message}"
     return escape(text % params if params else text)
@@ -216,9 +220,7 @@ def test_without_trusted_proxies_the_recorded_address_is_remote_addr(client, use
     assert failed.ip_address == success.ip_address == ADDRESS
 
 
-def test_behind_one_trusted_proxy_the_last_forwarded_entry_is_the_client(
-    client, user, settings
-):
+def test_behind_one_trusted_proxy_the_last_forwarded_entry_is_the_client(client, user, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     # The client wrote "6.6.6.6" itself; our proxy appended the address it saw.
     attempt(client, user.username, PASSWORD, ip="10.0.0.2", xff="6.6.6.6, 203.0.113.7")
@@ -233,12 +235,22 @@ def test_behind_one_trusted_proxy_spoofed_entries_do_not_avoid_the_address_block
     for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
         attempt(client, f"nobody{n}", "wrong", ip="10.0.0.2", xff=f"192.0.2.{n}, 203.0.113.7")
 
-    blocked = attempt(client, world.office_admin_a.username, PASSWORD, ip="10.0.0.2",
-                      xff="192.0.2.250, 203.0.113.7")
+    blocked = attempt(
+        client,
+        world.office_admin_a.username,
+        PASSWORD,
+        ip="10.0.0.2",
+        xff="192.0.2.250, 203.0.113.7",
+    )
     assert errors(blocked) == [zh(ADDRESS_BLOCKED)]
 
-    other = attempt(client, world.office_admin_a.username, PASSWORD, ip="10.0.0.2",
-                    xff="203.0.113.7, 203.0.113.8")
+    other = attempt(
+        client,
+        world.office_admin_a.username,
+        PASSWORD,
+        ip="10.0.0.2",
+        xff="203.0.113.7, 203.0.113.8",
+    )
     assert other.status_code == 302
 
 
@@ -445,8 +457,10 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(client, us
     attempt(other, user.username, PASSWORD, ip=OTHER_ADDRESS)
     attempt(client, user.username, PASSWORD)
 
-    client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
-                               "new_password2": NEW_PASSWORD})
+    client.post(
+        PASSWORD_URL,
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
 
     assert client.get("/").status_code == 200
     assert other.get("/")["Location"].startswith(LOGIN_URL)
@@ -473,8 +487,12 @@ def create_by_admin(client, world) -> User:
     login(client, world.office_admin_a)
     response = client.post(
         "/users/new/",
-        {"username": "wangwu", "display_name": "王五", "role": Role.OFFICE_STAFF,
-         "password": "Initial#Pass1"},
+        {
+            "username": "wangwu",
+            "display_name": "王五",
+            "role": Role.OFFICE_STAFF,
+            "password": "Initial#Pass1",
+        },
     )
     assert response.status_code == 302, response.context["form"].errors
     client.post(LOGOUT_URL)
@@ -498,10 +516,13 @@ def test_admin_created_user_must_change_password_before_anything_else(client, wo
 
     page = client.get(PASSWORD_URL)
     assert page.status_code == 200
-    assert zh(
-        "Your password was set by an administrator. Choose your own password before you "
-        "continue."
-    ) in page.content.decode()
+    assert (
+        zh(
+            "Your password was set by an administrator. Choose your own password before you "
+            "continue."
+        )
+        in page.content.decode()
+    )
 
 
 def test_admin_reset_forces_a_change_and_the_change_clears_it(client, world):
@@ -514,9 +535,14 @@ def test_admin_reset_forces_a_change_and_the_change_clears_it(client, world):
     assert attempt(client, target.username, "Reset#Pass12").status_code == 302
     assert client.get("/")["Location"] == PASSWORD_URL
 
-    response = client.post(PASSWORD_URL, {"old_password": "Reset#Pass12",
-                                          "new_password1": NEW_PASSWORD,
-                                          "new_password2": NEW_PASSWORD})
+    response = client.post(
+        PASSWORD_URL,
+        {
+            "old_password": "Reset#Pass12",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
 
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -551,8 +577,10 @@ def expected_errors(password: str, user: User) -> list[str]:
 
 
 def post_new_password(client, password):
-    return client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password1": password,
-                                      "new_password2": password})
+    return client.post(
+        PASSWORD_URL,
+        {"old_password": PASSWORD, "new_password1": password, "new_password2": password},
+    )
 
 
 @pytest.mark.parametrize(
@@ -578,7 +606,7 @@ def test_weak_new_passwords_are_refused(client, world, password, too_short, too_
     assert response.status_code == 200
     # The rules are also the field's help text, so look at the errors only.
     shown = [escape(e) for e in response.context["form"].errors["new_password1"]]
-    assert (zh(CHARACTER_CLASSES, n=3) in shown) is too_few_classes
+    assert (zh(CHARACTER_CLASS, plural=CHARACTER_CLASSES, count=3, n=3) in shown) is too_few_classes
     expected = expected_errors(password, user)
     assert any("8" in m for m in expected) is too_short
     assert shown == expected
@@ -612,8 +640,10 @@ def test_new_password_must_differ_from_the_old_one(client, world):
     User.objects.filter(pk=user.pk).update(must_change_password=True)
     login(client, user)
 
-    response = client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password1": PASSWORD,
-                                          "new_password2": PASSWORD})
+    response = client.post(
+        PASSWORD_URL,
+        {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["new_password1"] == [zh(MUST_DIFFER)]
@@ -627,12 +657,18 @@ def test_password_change_needs_the_current_password_and_matching_copies(client, 
     user = world.office_staff_a
     login(client, user)
 
-    wrong_old = client.post(PASSWORD_URL, {"old_password": "not-it",
-                                           "new_password1": NEW_PASSWORD,
-                                           "new_password2": NEW_PASSWORD})
-    mismatch = client.post(PASSWORD_URL, {"old_password": PASSWORD,
-                                          "new_password1": NEW_PASSWORD,
-                                          "new_password2": NEW_PASSWORD + "x"})
+    wrong_old = client.post(
+        PASSWORD_URL,
+        {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    mismatch = client.post(
+        PASSWORD_URL,
+        {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD + "x",
+        },
+    )
 
     assert zh("The current password is wrong.") in wrong_old.content.decode()
     assert zh("The two passwords differ.") in mismatch.content.decode()
@@ -653,14 +689,20 @@ def test_security_events_record_the_login_history(client, world):
     attempt(client, user.username, "wrong")
     attempt(client, "no-such-user", "wrong")
     attempt(client, user.username, PASSWORD)
-    client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
-                               "new_password2": NEW_PASSWORD}, REMOTE_ADDR=ADDRESS)
+    client.post(
+        PASSWORD_URL,
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        REMOTE_ADDR=ADDRESS,
+    )
     client.post(LOGOUT_URL, REMOTE_ADDR=ADDRESS)
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         attempt(client, user.username, "wrong", ip=OTHER_ADDRESS)
 
-    rows = list(SecurityEvent.objects.order_by("created_at", "id").values_list(
-        "kind", "outcome", "user_id", "username", "ip_address", "tenant_id"))
+    rows = list(
+        SecurityEvent.objects.order_by("created_at", "id").values_list(
+            "kind", "outcome", "user_id", "username", "ip_address", "tenant_id"
+        )
+    )
 
     K, S, F = SecurityEventKind, Outcome.SUCCESS, Outcome.FAILURE
     me, name, tenant = user.pk, user.username, world.county_a.pk
@@ -674,9 +716,7 @@ def test_security_events_record_the_login_history(client, world):
         (K.ACCOUNT_LOCKED, F, me, name, OTHER_ADDRESS, tenant),
     ]
     assert events(K.ACCOUNT_LOCKED).get().detail == {"by": "failed_logins"}
-    assert set(events(K.LOGIN_FAILED).values_list("detail__reason", flat=True)) == {
-        "credentials"
-    }
+    assert set(events(K.LOGIN_FAILED).values_list("detail__reason", flat=True)) == {"credentials"}
 
 
 def test_a_refused_login_of_a_locked_account_is_recorded(client, user):
@@ -685,8 +725,7 @@ def test_a_refused_login_of_a_locked_account_is_recorded(client, user):
     attempt(client, user.username, PASSWORD)
 
     event = events(SecurityEventKind.LOGIN_FAILED).get()
-    assert (event.user_id, event.username, event.ip_address) == (user.pk, user.username,
-                                                                 ADDRESS)
+    assert (event.user_id, event.username, event.ip_address) == (user.pk, user.username, ADDRESS)
     assert event.detail == {"reason": "locked"}
 
 

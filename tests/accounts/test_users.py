@@ -59,7 +59,11 @@ def test_office_admin_creates_user_who_must_change_password(client, world):
     assert response["Location"] == "/users/"
     user = User.objects.get(username="zhang.san")
     assert (user.role, user.tenant, user.agency, user.display_name) == (
-        Role.AGENCY_CLERK, world.county_a, world.a1, "张三")
+        Role.AGENCY_CLERK,
+        world.county_a,
+        world.a1,
+        "张三",
+    )
     assert user.is_active and not user.is_staff and not user.is_superuser
     assert user.must_change_password
     assert user.check_password(NEW_PASSWORD)
@@ -123,8 +127,9 @@ def test_agency_roles_require_an_agency(client, world, role):
 
 def test_office_roles_take_no_agency(client, world):
     login(client, world.office_admin_a)
-    _refused(client.post("/users/new/", user_form(role=Role.OFFICE_STAFF, agency=world.a1.pk)),
-             "agency")
+    _refused(
+        client.post("/users/new/", user_form(role=Role.OFFICE_STAFF, agency=world.a1.pk)), "agency"
+    )
 
 
 def test_county_office_cannot_create_city_viewer(client, world):
@@ -136,15 +141,18 @@ def test_county_office_cannot_create_city_viewer(client, world):
 
 def test_county_office_cannot_make_a_user_city_viewer(client, world):
     login(client, world.office_admin_a)
-    response = client.post(f"/users/{world.office_staff_a.pk}/edit/",
-                           edit_form(world.office_staff_a, role=Role.CITY_VIEWER))
+    response = client.post(
+        f"/users/{world.office_staff_a.pk}/edit/",
+        edit_form(world.office_staff_a, role=Role.CITY_VIEWER),
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert fresh(world.office_staff_a).role == Role.OFFICE_STAFF
 
 
-@pytest.mark.parametrize("password", ["short1A", "alllowercaseletters", "zhang.san2026Z",
-                                      "Password123"])
+@pytest.mark.parametrize(
+    "password", ["short1A", "alllowercaseletters", "zhang.san2026Z", "Password123"]
+)
 def test_weak_initial_password_is_refused(client, world, password):
     login(client, world.office_admin_a)
     _refused(client.post("/users/new/", user_form(agency=world.a1.pk, password=password)))
@@ -152,8 +160,9 @@ def test_weak_initial_password_is_refused(client, world, password):
 
 def test_duplicate_username_is_refused(client, world):
     login(client, world.office_admin_a)
-    response = client.post("/users/new/", user_form(username=world.office_admin_b.username,
-                                                    agency=world.a1.pk))
+    response = client.post(
+        "/users/new/", user_form(username=world.office_admin_b.username, agency=world.a1.pk)
+    )
     assert response.status_code == 200
     assert "username" in response.context["form"].errors
     assert User.objects.filter(username=world.office_admin_b.username).count() == 1
@@ -164,8 +173,9 @@ def test_duplicate_username_is_refused(client, world):
 
 def test_role_change_records_permission_event(client, world):
     login(client, world.office_admin_a)
-    response = client.post(f"/users/{world.clerk_a1.pk}/edit/",
-                           edit_form(world.clerk_a1, role=Role.AGENCY_LEADER))
+    response = client.post(
+        f"/users/{world.clerk_a1.pk}/edit/", edit_form(world.clerk_a1, role=Role.AGENCY_LEADER)
+    )
     assert response.status_code == 302
     assert fresh(world.clerk_a1).role == Role.AGENCY_LEADER
     event = events(SecurityEventKind.PERMISSION_CHANGED).get(detail__target="clerk-a1")
@@ -182,13 +192,16 @@ def test_agency_change_records_permission_event(client, world):
     assert fresh(world.clerk_a1).agency == world.a2
     event = events(SecurityEventKind.PERMISSION_CHANGED).get(detail__target="clerk-a1")
     assert (event.detail["before"]["agency"], event.detail["after"]["agency"]) == (
-        world.a1.pk, world.a2.pk)
+        world.a1.pk,
+        world.a2.pk,
+    )
 
 
 def test_edit_without_permission_change_records_no_event(client, world):
     login(client, world.office_admin_a)
-    response = client.post(f"/users/{world.clerk_a1.pk}/edit/",
-                           edit_form(world.clerk_a1, display_name="新名字"))
+    response = client.post(
+        f"/users/{world.clerk_a1.pk}/edit/", edit_form(world.clerk_a1, display_name="新名字")
+    )
     assert response.status_code == 302
     assert fresh(world.clerk_a1).display_name == "新名字"
     assert not events(SecurityEventKind.PERMISSION_CHANGED).exists()
@@ -196,8 +209,10 @@ def test_edit_without_permission_change_records_no_event(client, world):
 
 def test_edit_cannot_promote_to_platform_admin(client, world):
     login(client, world.office_admin_a)
-    response = client.post(f"/users/{world.office_staff_a.pk}/edit/",
-                           edit_form(world.office_staff_a, role=Role.PLATFORM_ADMIN))
+    response = client.post(
+        f"/users/{world.office_staff_a.pk}/edit/",
+        edit_form(world.office_staff_a, role=Role.PLATFORM_ADMIN),
+    )
     assert response.status_code == 200
     assert "role" in response.context["form"].errors
     user = fresh(world.office_staff_a)
@@ -206,19 +221,25 @@ def test_edit_cannot_promote_to_platform_admin(client, world):
 
 def test_edit_cannot_move_user_to_another_countys_agency(client, world):
     login(client, world.office_admin_a)
-    response = client.post(f"/users/{world.clerk_a1.pk}/edit/",
-                           edit_form(world.clerk_a1, agency=world.b1.pk))
+    response = client.post(
+        f"/users/{world.clerk_a1.pk}/edit/", edit_form(world.clerk_a1, agency=world.b1.pk)
+    )
     assert response.status_code == 200
     assert fresh(world.clerk_a1).agency == world.a1
 
 
 def test_cannot_edit_users_of_other_jurisdictions(client, world):
     login(client, world.office_admin_a)
-    for other in (world.office_admin_b, world.city_viewer, world.platform_admin,
-                  world.office_admin_c):
+    for other in (
+        world.office_admin_b,
+        world.city_viewer,
+        world.platform_admin,
+        world.office_admin_c,
+    ):
         assert client.get(f"/users/{other.pk}/edit/").status_code == 404
-        response = client.post(f"/users/{other.pk}/edit/",
-                               edit_form(other, display_name="被改了", agency=""))
+        response = client.post(
+            f"/users/{other.pk}/edit/", edit_form(other, display_name="被改了", agency="")
+        )
         assert response.status_code == 404
         assert fresh(other).display_name != "被改了"
 
@@ -229,10 +250,13 @@ def test_user_list_is_scoped(client, world):
     assert response.status_code == 200
     names = {u.username for u in response.context["object_list"]}
     assert names == {"oa-a", "os-a", "clerk-a1", "leader-a1", "clerk-a2", "ev-a"}
-    assert {u.username for u in client.get("/users/?role=agency_clerk").context["object_list"]
-            } == {"clerk-a1", "clerk-a2"}
-    assert {u.username for u in client.get(f"/users/?agency={world.a1.pk}")
-            .context["object_list"]} == {"clerk-a1", "leader-a1"}
+    assert {u.username for u in client.get("/users/?role=agency_clerk").context["object_list"]} == {
+        "clerk-a1",
+        "clerk-a2",
+    }
+    assert {
+        u.username for u in client.get(f"/users/?agency={world.a1.pk}").context["object_list"]
+    } == {"clerk-a1", "leader-a1"}
 
 
 # Password reset, lock, activation -----------------------------------------------------------
@@ -284,7 +308,10 @@ def test_lock_and_unlock(client, world):
     assert user.locked_until > timezone.now() + timedelta(days=365)
     event = events(SecurityEventKind.ACCOUNT_LOCKED).get()
     assert (event.user, event.tenant, event.detail["target"]) == (
-        world.office_admin_a, world.county_a, "clerk-a1")
+        world.office_admin_a,
+        world.county_a,
+        "clerk-a1",
+    )
 
     # A locked account's open session stops working.
     login(client, target)
@@ -351,12 +378,19 @@ def _audit_actions(client, world):
     """County A's admin and county B's admin each change their own county's records."""
     login(client, world.office_admin_a)
     client.post("/agencies/new/", {"name": "县审计局", "kind": "department"})
-    client.post(f"/agencies/{world.a2.pk}/edit/", {
-        "name": world.a2.name, "kind": "township", "credit_code": world.a2.credit_code,
-        "leader_name": "胡镇长"})
+    client.post(
+        f"/agencies/{world.a2.pk}/edit/",
+        {
+            "name": world.a2.name,
+            "kind": "township",
+            "credit_code": world.a2.credit_code,
+            "leader_name": "胡镇长",
+        },
+    )
     client.post("/users/new/", user_form(agency=world.a1.pk))
-    client.post(f"/users/{world.clerk_a2.pk}/edit/",
-                edit_form(world.clerk_a2, role=Role.AGENCY_LEADER))
+    client.post(
+        f"/users/{world.clerk_a2.pk}/edit/", edit_form(world.clerk_a2, role=Role.AGENCY_LEADER)
+    )
     login(client, world.office_admin_b)
     client.post("/agencies/new/", {"name": "隆化县审计局", "kind": "department"})
     client.post("/users/new/", user_form(username="li.si", role=Role.OFFICE_STAFF))
@@ -367,8 +401,10 @@ def test_audit_trail_shows_own_county_changes(client, world):
     login(client, world.office_admin_a)
     response = client.get("/audit/?actor=oa-a")
     assert response.status_code == 200
-    rows = {(e.pgh_obj_model, e.pgh_label, e.pgh_data.get("name") or e.pgh_data.get("username"))
-            : e for e in response.context["object_list"]}
+    rows = {
+        (e.pgh_obj_model, e.pgh_label, e.pgh_data.get("name") or e.pgh_data.get("username")): e
+        for e in response.context["object_list"]
+    }
     assert set(rows) == {
         ("accounts.Agency", "insert", "县审计局"),
         ("accounts.Agency", "update", "大阁镇"),
@@ -379,12 +415,21 @@ def test_audit_trail_shows_own_county_changes(client, world):
     assert set(rows[("accounts.Agency", "update", "大阁镇")].pgh_diff) >= {"leader_name"}
     assert rows[("accounts.Agency", "update", "大阁镇")].pgh_diff["leader_name"][1] == "胡镇长"
     assert rows[("accounts.User", "update", "clerk-a2")].pgh_diff["role"] == [
-        Role.AGENCY_CLERK, Role.AGENCY_LEADER]
+        Role.AGENCY_CLERK,
+        Role.AGENCY_LEADER,
+    ]
     # No password hash in the trail.
     assert "password" not in rows[("accounts.User", "insert", "zhang.san")].pgh_data
     page = response.content.decode()
-    for text in ("县审计局", "大阁镇", "zhang.san", "oa-a", "leader_name", "胡镇长",
-                 Role.AGENCY_LEADER):
+    for text in (
+        "县审计局",
+        "大阁镇",
+        "zhang.san",
+        "oa-a",
+        "leader_name",
+        "胡镇长",
+        Role.AGENCY_LEADER,
+    ):
         assert text in page
 
 
@@ -433,11 +478,17 @@ def test_security_events_page_filters_by_kind(client, world):
     response = client.get("/audit/security/")
     assert response.status_code == 200
     kinds = sorted(e.kind for e in response.context["object_list"])
-    assert kinds == sorted([SecurityEventKind.PASSWORD_RESET, SecurityEventKind.ACCOUNT_LOCKED,
-                            SecurityEventKind.PERMISSION_CHANGED])
+    assert kinds == sorted(
+        [
+            SecurityEventKind.PASSWORD_RESET,
+            SecurityEventKind.ACCOUNT_LOCKED,
+            SecurityEventKind.PERMISSION_CHANGED,
+        ]
+    )
     resets = client.get("/audit/security/?kind=password_reset").context["object_list"]
     assert [(e.kind, e.detail["target"]) for e in resets] == [
-        (SecurityEventKind.PASSWORD_RESET, "clerk-a1")]
+        (SecurityEventKind.PASSWORD_RESET, "clerk-a1")
+    ]
     assert not client.get("/audit/security/?kind=export").context["object_list"]
     assert "oa-b" not in response.content.decode()
 
@@ -472,8 +523,9 @@ def _management_urls(world):
     ]
 
 
-@pytest.mark.parametrize("who", ["office_staff_a", "clerk_a1", "leader_a1", "evaluator_a",
-                                 "city_viewer"])
+@pytest.mark.parametrize(
+    "who", ["office_staff_a", "clerk_a1", "leader_a1", "evaluator_a", "city_viewer"]
+)
 def test_other_roles_get_403_on_user_management_and_audit(client, world, who):
     login(client, getattr(world, who))
     for method, url in _management_urls(world):
@@ -503,10 +555,12 @@ def test_deactivated_admin_loses_access(client, world):
 
 def test_platform_admin_cannot_attach_an_evaluator_to_another_countys_agency(client, world):
     login(client, world.platform_admin)
-    response = client.post("/users/new/", user_form(role=Role.EVALUATOR, agency=world.b1.pk,
-                                                    tenant=world.county_a.pk))
+    response = client.post(
+        "/users/new/", user_form(role=Role.EVALUATOR, agency=world.b1.pk, tenant=world.county_a.pk)
+    )
     _refused(response, "agency")
-    response = client.post("/users/new/", user_form(role=Role.EVALUATOR, agency=world.a1.pk,
-                                                    tenant=world.county_a.pk))
+    response = client.post(
+        "/users/new/", user_form(role=Role.EVALUATOR, agency=world.a1.pk, tenant=world.county_a.pk)
+    )
     assert response.status_code == 302
     assert User.objects.get(username="zhang.san").agency == world.a1

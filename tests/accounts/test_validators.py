@@ -117,7 +117,7 @@ def test_every_one_character_change_is_rejected(code, position):
     for char in ALPHABET:
         if char == code[position]:
             continue
-        changed = code[:position] + char + code[position + 1:]
+        changed = code[:position] + char + code[position + 1 :]
         try:
             validate_credit_code(changed)
         except ValidationError as exc:
@@ -132,13 +132,15 @@ def test_every_one_character_change_is_rejected(code, position):
 @pytest.mark.parametrize("code", VALID_CODES)
 def test_a_changed_check_character_gets_the_checksum_message(code):
     changed = code[:17] + ("0" if code[17] != "0" else "1")
-    assert_message(zh_error(validate_credit_code, changed), CREDIT_CHECKSUM,
-                   "credit_code_checksum")
+    assert_message(zh_error(validate_credit_code, changed), CREDIT_CHECKSUM, "credit_code_checksum")
 
 
 def test_a_letter_in_the_division_code_gets_its_own_message():
-    assert_message(zh_error(validate_credit_code, "9111A000600037341L"), CREDIT_DIVISION,
-                   "credit_code_division")
+    assert_message(
+        zh_error(validate_credit_code, "9111A000600037341L"),
+        CREDIT_DIVISION,
+        "credit_code_division",
+    )
 
 
 @pytest.mark.parametrize(
@@ -153,9 +155,9 @@ def test_wrong_length_is_rejected(value):
 @pytest.mark.parametrize("position", [0, 1, 9, 16, 17])
 def test_forbidden_letters_are_rejected(letter, position):
     code = VALID_CODES[0]
-    changed = code[:position] + letter + code[position + 1:]
+    changed = code[:position] + letter + code[position + 1 :]
     assert_message(zh_error(validate_credit_code, changed), CREDIT_FORMAT, "credit_code_format")
-    lower = code[:position] + letter.lower() + code[position + 1:]
+    lower = code[:position] + letter.lower() + code[position + 1 :]
     assert_message(zh_error(validate_credit_code, lower), CREDIT_FORMAT, "credit_code_format")
 
 
@@ -188,8 +190,8 @@ def test_a_village_collective_can_be_registered_as_an_agency(client, world):
     code = with_check("N2130826MA0000001")
 
     response = client.post(
-        "/agencies/new/", {"name": "某村股份经济合作社", "kind": "state_enterprise",
-                           "credit_code": code.lower()}
+        "/agencies/new/",
+        {"name": "某村股份经济合作社", "kind": "state_enterprise", "credit_code": code.lower()},
     )
 
     assert response.status_code == 302
@@ -226,7 +228,7 @@ def test_every_one_digit_change_is_rejected(position):
     for char in chars:
         if char == RESIDENT_ID[position]:
             continue
-        changed = RESIDENT_ID[:position] + char + RESIDENT_ID[position + 1:]
+        changed = RESIDENT_ID[:position] + char + RESIDENT_ID[position + 1 :]
         try:
             validate_resident_id(changed)
         except ValidationError as exc:
@@ -237,14 +239,21 @@ def test_every_one_digit_change_is_rejected(position):
 
 
 def test_a_wrong_check_digit_gets_the_checksum_message():
-    assert_message(zh_error(validate_resident_id, "110105194912310021"), ID_CHECKSUM,
-                   "id_checksum")
+    assert_message(zh_error(validate_resident_id, "110105194912310021"), ID_CHECKSUM, "id_checksum")
 
 
 @pytest.mark.parametrize(
     "value",
-    ["", "1101051949123100", "11010519491231002", "11010519491231002XX", "X1010519491231002X",
-     "1101051949123100X2", "11010519491231002Y", "110105-19491231-002X"],
+    [
+        "",
+        "1101051949123100",
+        "11010519491231002",
+        "11010519491231002XX",
+        "X1010519491231002X",
+        "1101051949123100X2",
+        "11010519491231002Y",
+        "110105-19491231-002X",
+    ],
 )
 def test_malformed_resident_ids_get_the_format_message(value):
     assert_message(zh_error(validate_resident_id, value), ID_FORMAT, "id_format")
@@ -310,7 +319,8 @@ def test_character_class_message_and_help_text(min_classes):
 
 def test_the_project_requires_three_classes():
     configured = [
-        v for v in settings.AUTH_PASSWORD_VALIDATORS
+        v
+        for v in settings.AUTH_PASSWORD_VALIDATORS
         if v["NAME"] == "accounts.validators.CharacterClassValidator"
     ]
     assert configured == [

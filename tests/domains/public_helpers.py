@@ -24,8 +24,13 @@ def zh(text: str) -> str:
 
 
 def clear_throttle() -> None:
-    cache.delete_many([throttle_key(scope, address) for scope in ("submit", "lookup")
-                       for address in CLIENT_ADDRESSES])
+    cache.delete_many(
+        [
+            throttle_key(scope, address)
+            for scope in ("submit", "lookup")
+            for address in CLIENT_ADDRESSES
+        ]
+    )
 
 
 def prepared(world):
@@ -61,8 +66,10 @@ def officer_record(world, **kwargs):
         person_id_number=OFFICER_ID,
         person_position="科长",
         severity=Severity.SERIOUS,
-        facts=(f"{OFFICER_NAME}任县财政局科长期间，身份证号 {OFFICER_ID} ，联系电话 "
-               f"{OFFICER_PHONE} ，拖欠民营企业工程款拒不支付。"),
+        facts=(
+            f"{OFFICER_NAME}任县财政局科长期间，身份证号 {OFFICER_ID} ，联系电话 "
+            f"{OFFICER_PHONE} ，拖欠民营企业工程款拒不支付。"
+        ),
         **kwargs,
     )
 
@@ -92,24 +99,34 @@ def track_url(world) -> str:
 
 
 def objection_data(**overrides) -> dict:
-    data = {"applicant_name": "承德某建筑有限公司", "applicant_phone": "0314-5123456",
-            "applicant_is_subject": "", "reason": "记录所述欠款已于判决前全部结清，金额有误。"}
+    data = {
+        "applicant_name": "承德某建筑有限公司",
+        "applicant_phone": "0314-5123456",
+        "applicant_is_subject": "",
+        "reason": "记录所述欠款已于判决前全部结清，金额有误。",
+    }
     data.update(overrides)
     return data
 
 
 def service_data(**overrides) -> dict:
     """What the public forms hand to services.request_submit."""
-    data = {"applicant_name": "承德某建筑有限公司", "applicant_phone": "0314-5123456",
-            "reason": "记录所述欠款已于判决前全部结清，金额有误。"}
+    data = {
+        "applicant_name": "承德某建筑有限公司",
+        "applicant_phone": "0314-5123456",
+        "reason": "记录所述欠款已于判决前全部结清，金额有误。",
+    }
     data.update(overrides)
     return data
 
 
 def repair_data(**overrides) -> dict:
-    data = objection_data(reason="欠款本息已全部支付，已签署信用承诺书。",
-                          declares_corrected="on", declares_commitment="on",
-                          declares_other="on")
+    data = objection_data(
+        reason="欠款本息已全部支付，已签署信用承诺书。",
+        declares_corrected="on",
+        declares_commitment="on",
+        declares_other="on",
+    )
     data.update(overrides)
     return data
 
@@ -121,10 +138,12 @@ def receipt_code(response) -> str:
 
 
 def submit(client, world, record, kind=RequestKind.OBJECTION, **overrides):
-    url = objection_url(world, record) if kind == RequestKind.OBJECTION else repair_url(
-        world, record)
-    data = objection_data(**overrides) if kind == RequestKind.OBJECTION else repair_data(
-        **overrides)
+    url = (
+        objection_url(world, record) if kind == RequestKind.OBJECTION else repair_url(world, record)
+    )
+    data = (
+        objection_data(**overrides) if kind == RequestKind.OBJECTION else repair_data(**overrides)
+    )
     return client.post(url, data)
 
 

@@ -37,18 +37,21 @@ NUMBER = "丰政罚〔2026〕88号"
 @pytest.fixture
 def office(live_server):
     city = CityFactory(name="承德市", division_code="130800")
-    county = ensure_defaults(TenantFactory(name="丰宁满族自治县", division_code="130826",
-                                           parent=city))
+    county = ensure_defaults(
+        TenantFactory(name="丰宁满族自治县", division_code="130826", parent=city)
+    )
     agency = AgencyFactory(tenant=county, name="县财政局")
-    staff = UserFactory(username="os-a", display_name="丰宁信用办工作人员",
-                        role=Role.OFFICE_STAFF, tenant=county)
+    staff = UserFactory(
+        username="os-a", display_name="丰宁信用办工作人员", role=Role.OFFICE_STAFF, tenant=county
+    )
     clear_throttle()
     yield county, agency, staff
     clear_throttle()
 
 
-def test_objection_revokes_a_record_and_it_leaves_the_public_side(office, live_server,
-                                                                   browser_page):
+def test_objection_revokes_a_record_and_it_leaves_the_public_side(
+    office, live_server, browser_page
+):
     county, agency, staff = office
     page = browser_page
     log_in(page, live_server, staff.username, PASSWORD)
@@ -65,7 +68,8 @@ def test_objection_revokes_a_record_and_it_leaves_the_public_side(office, live_s
     page.locator("#id_source").select_option("accountability")
     page.locator("#id_severity").select_option("serious")
     page.locator("#id_facts").fill(
-        f"{OFFICER}任科长期间拖欠民营企业货款 36 万元，经催告仍拒不支付。")
+        f"{OFFICER}任科长期间拖欠民营企业货款 36 万元，经催告仍拒不支付。"
+    )
     page.locator("#id_decision_number").fill(NUMBER)
     page.locator("#id_deciding_authority").fill("县纪委监委")
     decided = timezone.localdate() - datetime.timedelta(days=20)
@@ -77,8 +81,11 @@ def test_objection_revokes_a_record_and_it_leaves_the_public_side(office, live_s
 
     # 2. The public sees it, masked (a separate, anonymous browser context).
     public_context = page.context.browser.new_context(
-        base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-        viewport={"width": 1366, "height": 900})
+        base_url=live_server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1366, "height": 900},
+    )
     public_context.set_default_timeout(browser.TIMEOUT_MS)
     public = public_context.new_page()
     try:
@@ -90,9 +97,9 @@ def test_objection_revokes_a_record_and_it_leaves_the_public_side(office, live_s
         screenshot(public, "public-record-list.png")
         assert OFFICER not in public.content() and OFFICER_ID not in public.content()
         row.get_by_role("link").click()
-        expect(public).to_have_url(at(live_server,
-                                      f"/public/{county.division_code}/records/"
-                                      f"{record.public_id}/"))
+        expect(public).to_have_url(
+            at(live_server, f"/public/{county.division_code}/records/{record.public_id}/")
+        )
         expect(public.locator("main h1")).to_contain_text("王**")
         assert OFFICER not in public.content()
 
@@ -124,8 +131,7 @@ def test_objection_revokes_a_record_and_it_leaves_the_public_side(office, live_s
         expect(page.locator("main .alert-success")).to_be_visible()
         expect(page.get_by_test_id("record-status")).to_contain_text(zh("Revoked"))
         request = CreditRequest.objects.get(receipt_code=code)
-        assert (request.status, request.outcome) == (RequestStatus.DECIDED,
-                                                     RequestOutcome.REVOKED)
+        assert (request.status, request.outcome) == (RequestStatus.DECIDED, RequestOutcome.REVOKED)
         record.refresh_from_db()
         assert record.status == RecordStatus.REVOKED
         screenshot(page, "office-request-revoked.png")

@@ -66,7 +66,10 @@ def test_agency_roles_file_for_their_own_agency(client, world, role):
     assert response.status_code == 302
     assert response["Location"] == f"/commitments/{commitment.pk}/"
     assert (commitment.agency, commitment.tenant, commitment.created_by) == (
-        world.a1, world.county_a, user)
+        world.a1,
+        world.county_a,
+        user,
+    )
     assert commitment.status == CommitmentStatus.IN_PROGRESS
 
 
@@ -130,21 +133,34 @@ def test_city_viewer_reads_without_changing(client, world):
     assert response.status_code == 200
     assert not response.context["can_edit"] and not response.context["can_judge"]
     assert "/commitments/new/" not in page(client.get("/commitments/"))
-    assert client.post(f"/commitments/{commitment.pk}/evidence/",
-                       {"evidence-fulfilment_evidence": "x"}).status_code == 403
-    assert client.post(f"/commitments/{commitment.pk}/status/",
-                       {"status-status": "fulfilled"}).status_code == 403
+    assert (
+        client.post(
+            f"/commitments/{commitment.pk}/evidence/", {"evidence-fulfilment_evidence": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/commitments/{commitment.pk}/status/", {"status-status": "fulfilled"}
+        ).status_code
+        == 403
+    )
     assert snapshot(commitment) == before
 
 
 def test_filters(client, world):
     today = timezone.localdate()
-    overdue = CommitmentFactory(agency=world.a1, promised_date=today - datetime.timedelta(1),
-                                category="deadline", title="按期兑现奖励资金")
+    overdue = CommitmentFactory(
+        agency=world.a1,
+        promised_date=today - datetime.timedelta(1),
+        category="deadline",
+        title="按期兑现奖励资金",
+    )
     due_later = CommitmentFactory(agency=world.a2, category="guarantee")
     kept = CommitmentFactory(agency=world.a1, promised_date=today - datetime.timedelta(9))
-    services.commitment_set_status(commitment=kept, status=CommitmentStatus.FULFILLED,
-                                   note="", actor=world.office_staff_a)
+    services.commitment_set_status(
+        commitment=kept, status=CommitmentStatus.FULFILLED, note="", actor=world.office_staff_a
+    )
     login(client, world.office_staff_a)
 
     def listed(**params):
@@ -161,8 +177,18 @@ def test_filters(client, world):
 
 
 COMMITMENT_HEADERS = [
-    "Agency", "Category", "Commitment", "Content", "Promised by", "Status", "Overdue",
-    "Fulfilment evidence", "Office's note", "Judged at", "Public", "Failure-of-trust record",
+    "Agency",
+    "Category",
+    "Commitment",
+    "Content",
+    "Promised by",
+    "Status",
+    "Overdue",
+    "Fulfilment evidence",
+    "Office's note",
+    "Judged at",
+    "Public",
+    "Failure-of-trust record",
 ]
 
 
@@ -176,11 +202,16 @@ def test_export_has_the_headers_and_the_filtered_rows(client, world):
     assert list(rows[0]) == [zh(h) for h in COMMITMENT_HEADERS]
     assert [row[2] for row in rows[1:]] == ["甲"]
     login(client, world.office_staff_a)
-    rows = list(load_workbook(io.BytesIO(client.get(
-        "/commitments/export/", {"agency": world.a2.pk}).content)).active.values)
+    rows = list(
+        load_workbook(
+            io.BytesIO(client.get("/commitments/export/", {"agency": world.a2.pk}).content)
+        ).active.values
+    )
     assert [row[2] for row in rows[1:]] == ["乙"]
-    assert [e.detail["rows"] for e in SecurityEvent.objects.filter(
-        kind=SecurityEventKind.EXPORT).order_by("id")] == [1, 1]
+    assert [
+        e.detail["rows"]
+        for e in SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).order_by("id")
+    ] == [1, 1]
 
 
 # Editing and evidence ----------------------------------------------------------------------
@@ -189,18 +220,24 @@ def test_export_has_the_headers_and_the_filtered_rows(client, world):
 def test_edit_while_in_progress_only(client, world):
     commitment = CommitmentFactory(agency=world.a1)
     login(client, world.clerk_a1)
-    response = client.post(f"/commitments/{commitment.pk}/edit/",
-                           commitment_form(title="企业开办半日办结"))
+    response = client.post(
+        f"/commitments/{commitment.pk}/edit/", commitment_form(title="企业开办半日办结")
+    )
     assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.title == "企业开办半日办结"
-    services.commitment_set_status(commitment=commitment, status=CommitmentStatus.FULFILLED,
-                                   note="", actor=world.office_staff_a)
+    services.commitment_set_status(
+        commitment=commitment,
+        status=CommitmentStatus.FULFILLED,
+        note="",
+        actor=world.office_staff_a,
+    )
     before = snapshot(commitment)
     response = client.post(f"/commitments/{commitment.pk}/edit/", commitment_form(title="改"))
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        zh("A commitment can be edited only while it is in progress.")]
+        zh("A commitment can be edited only while it is in progress.")
+    ]
     assert snapshot(commitment) == before
 
 
@@ -209,19 +246,29 @@ def test_clerk_cannot_edit_another_agencys_commitment(client, world):
     before = snapshot(commitment)
     login(client, world.clerk_a1)
     assert client.get(f"/commitments/{commitment.pk}/").status_code == 404
-    assert client.post(f"/commitments/{commitment.pk}/edit/",
-                       commitment_form(title="改")).status_code == 404
-    assert client.post(f"/commitments/{commitment.pk}/evidence/",
-                       {"evidence-fulfilment_evidence": "x"}).status_code == 404
+    assert (
+        client.post(f"/commitments/{commitment.pk}/edit/", commitment_form(title="改")).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/commitments/{commitment.pk}/evidence/", {"evidence-fulfilment_evidence": "x"}
+        ).status_code
+        == 404
+    )
     assert snapshot(commitment) == before
 
 
 def test_clerk_adds_evidence_text_and_file(client, world):
     commitment = CommitmentFactory(agency=world.a1)
     login(client, world.clerk_a1)
-    response = client.post(f"/commitments/{commitment.pk}/evidence/", {
-        "evidence-fulfilment_evidence": "2026年11月已全部办结，平均用时0.6个工作日。",
-        "evidence-file": SimpleUploadedFile("办结统计.pdf", PDF, "application/pdf")})
+    response = client.post(
+        f"/commitments/{commitment.pk}/evidence/",
+        {
+            "evidence-fulfilment_evidence": "2026年11月已全部办结，平均用时0.6个工作日。",
+            "evidence-file": SimpleUploadedFile("办结统计.pdf", PDF, "application/pdf"),
+        },
+    )
     assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.fulfilment_evidence.startswith("2026年11月")
@@ -239,12 +286,17 @@ def test_evidence_file_that_is_an_executable_is_refused(client, world):
     commitment = CommitmentFactory(agency=world.a1)
     before = snapshot(commitment)
     login(client, world.clerk_a1)
-    response = client.post(f"/commitments/{commitment.pk}/evidence/", {
-        "evidence-fulfilment_evidence": "已办结",
-        "evidence-file": SimpleUploadedFile("证明.pdf", EXE, "application/pdf")})
+    response = client.post(
+        f"/commitments/{commitment.pk}/evidence/",
+        {
+            "evidence-fulfilment_evidence": "已办结",
+            "evidence-file": SimpleUploadedFile("证明.pdf", EXE, "application/pdf"),
+        },
+    )
     assert response.status_code == 200
     assert response.context["evidence_form"].errors["file"] == [
-        zh("The file's content does not match its type (%(ext)s).") % {"ext": ".pdf"}]
+        zh("The file's content does not match its type (%(ext)s).") % {"ext": ".pdf"}
+    ]
     # Text and file are saved together or not at all.
     assert snapshot(commitment) == before
     assert not CommitmentAttachment.objects.exists()
@@ -253,11 +305,13 @@ def test_evidence_file_that_is_an_executable_is_refused(client, world):
 def test_empty_evidence_is_refused(client, world):
     commitment = CommitmentFactory(agency=world.a1)
     login(client, world.clerk_a1)
-    response = client.post(f"/commitments/{commitment.pk}/evidence/",
-                           {"evidence-fulfilment_evidence": ""})
+    response = client.post(
+        f"/commitments/{commitment.pk}/evidence/", {"evidence-fulfilment_evidence": ""}
+    )
     assert response.status_code == 200
     assert response.context["evidence_form"].non_field_errors() == [
-        zh("Write the evidence or choose a file.")]
+        zh("Write the evidence or choose a file.")
+    ]
 
 
 # Judgement and the failure-of-trust record -------------------------------------------------
@@ -268,8 +322,9 @@ def test_only_the_office_judges(client, world, role):
     commitment = CommitmentFactory(agency=world.a1)
     before = snapshot(commitment)
     login(client, getattr(world, role))
-    response = client.post(f"/commitments/{commitment.pk}/status/",
-                           {"status-status": "fulfilled", "status-note": ""})
+    response = client.post(
+        f"/commitments/{commitment.pk}/status/", {"status-status": "fulfilled", "status-note": ""}
+    )
     assert response.status_code == 403
     assert snapshot(commitment) == before
 
@@ -279,20 +334,25 @@ def test_other_county_office_gets_404(client, world):
     before = snapshot(commitment)
     login(client, world.office_admin_b)
     assert client.get(f"/commitments/{commitment.pk}/").status_code == 404
-    assert client.post(f"/commitments/{commitment.pk}/status/",
-                       {"status-status": "fulfilled"}).status_code == 404
+    assert (
+        client.post(
+            f"/commitments/{commitment.pk}/status/", {"status-status": "fulfilled"}
+        ).status_code
+        == 404
+    )
     assert snapshot(commitment) == before
 
 
 def test_office_marks_fulfilled(client, world):
     commitment = CommitmentFactory(agency=world.a1)
     login(client, world.office_staff_a)
-    response = client.post(f"/commitments/{commitment.pk}/status/",
-                           {"status-status": "fulfilled", "status-note": "核查属实"})
+    response = client.post(
+        f"/commitments/{commitment.pk}/status/",
+        {"status-status": "fulfilled", "status-note": "核查属实"},
+    )
     assert response.status_code == 302
     commitment.refresh_from_db()
-    assert (commitment.status, commitment.status_note) == (CommitmentStatus.FULFILLED,
-                                                           "核查属实")
+    assert (commitment.status, commitment.status_note) == (CommitmentStatus.FULFILLED, "核查属实")
     assert commitment.status_changed_at is not None
     assert not client.get(f"/commitments/{commitment.pk}/").context["can_record_breach"]
 
@@ -301,22 +361,30 @@ def test_unfulfilled_needs_a_note(client, world):
     commitment = CommitmentFactory(agency=world.a1)
     before = snapshot(commitment)
     login(client, world.office_staff_a)
-    response = client.post(f"/commitments/{commitment.pk}/status/",
-                           {"status-status": "unfulfilled", "status-note": " "})
+    response = client.post(
+        f"/commitments/{commitment.pk}/status/",
+        {"status-status": "unfulfilled", "status-note": " "},
+    )
     assert response.status_code == 200
     assert response.context["status_form"].errors["note"] == [
-        zh("Say why the commitment is unfulfilled.")]
+        zh("Say why the commitment is unfulfilled.")
+    ]
     assert snapshot(commitment) == before
 
 
 def test_broken_commitment_becomes_a_linked_record(client, world):
     ensure_defaults(world.county_a)
-    commitment = CommitmentFactory(agency=world.a1, title="招商奖励资金按期兑现",
-                                   category="investment_policy",
-                                   promised_date=datetime.date(2026, 6, 30))
+    commitment = CommitmentFactory(
+        agency=world.a1,
+        title="招商奖励资金按期兑现",
+        category="investment_policy",
+        promised_date=datetime.date(2026, 6, 30),
+    )
     login(client, world.office_staff_a)
-    client.post(f"/commitments/{commitment.pk}/status/",
-                {"status-status": "unfulfilled", "status-note": "资金至今未拨付"})
+    client.post(
+        f"/commitments/{commitment.pk}/status/",
+        {"status-status": "unfulfilled", "status-note": "资金至今未拨付"},
+    )
     detail = client.get(f"/commitments/{commitment.pk}/")
     assert detail.context["can_record_breach"]
     assert f"/records/new/?commitment={commitment.pk}" in page(detail)
@@ -330,11 +398,21 @@ def test_broken_commitment_becomes_a_linked_record(client, world):
     assert "资金至今未拨付" in form.initial["facts"]
 
     domain = KeyDomain.objects.get(tenant=world.county_a, code="investment_attraction")
-    response = client.post(url, {
-        "subject_type": "agency", "agency": world.a1.pk, "domain": domain.pk,
-        "source": "inspection", "severity": "general", "facts": form.initial["facts"],
-        "decision_number": "丰信用办〔2026〕3号", "deciding_authority": "县信用办",
-        "decision_date": "2026-07-15", "publish": ""})
+    response = client.post(
+        url,
+        {
+            "subject_type": "agency",
+            "agency": world.a1.pk,
+            "domain": domain.pk,
+            "source": "inspection",
+            "severity": "general",
+            "facts": form.initial["facts"],
+            "decision_number": "丰信用办〔2026〕3号",
+            "deciding_authority": "县信用办",
+            "decision_date": "2026-07-15",
+            "publish": "",
+        },
+    )
     record = TrustRecord.objects.get()
     assert response["Location"] == f"/records/{record.pk}/"
     commitment.refresh_from_db()
@@ -366,8 +444,12 @@ def test_commitment_in_progress_does_not_become_a_record(client, world):
 
 def test_broken_commitment_of_another_county_is_not_reachable(client, world):
     commitment = CommitmentFactory(agency=world.b1)
-    services.commitment_set_status(commitment=commitment, status=CommitmentStatus.UNFULFILLED,
-                                   note="未兑现", actor=world.office_admin_b)
+    services.commitment_set_status(
+        commitment=commitment,
+        status=CommitmentStatus.UNFULFILLED,
+        note="未兑现",
+        actor=world.office_admin_b,
+    )
     login(client, world.office_staff_a)
     assert client.get(f"/records/new/?commitment={commitment.pk}").status_code == 404
 
@@ -375,13 +457,27 @@ def test_broken_commitment_of_another_county_is_not_reachable(client, world):
 def test_record_can_be_kept_unpublished_for_a_broken_commitment(client, world):
     ensure_defaults(world.county_a)
     commitment = CommitmentFactory(agency=world.a1)
-    services.commitment_set_status(commitment=commitment, status=CommitmentStatus.UNFULFILLED,
-                                   note="未兑现", actor=world.office_staff_a)
+    services.commitment_set_status(
+        commitment=commitment,
+        status=CommitmentStatus.UNFULFILLED,
+        note="未兑现",
+        actor=world.office_staff_a,
+    )
     login(client, world.office_staff_a)
-    client.post(f"/records/new/?commitment={commitment.pk}", {
-        "subject_type": "agency", "agency": world.a1.pk, "source": "inspection",
-        "severity": "serious", "facts": "未兑现", "decision_number": "X",
-        "deciding_authority": "县信用办", "decision_date": "2026-07-15", "publish": "no"})
+    client.post(
+        f"/records/new/?commitment={commitment.pk}",
+        {
+            "subject_type": "agency",
+            "agency": world.a1.pk,
+            "source": "inspection",
+            "severity": "serious",
+            "facts": "未兑现",
+            "decision_number": "X",
+            "deciding_authority": "县信用办",
+            "decision_date": "2026-07-15",
+            "publish": "no",
+        },
+    )
     commitment.refresh_from_db()
     assert commitment.breach_record is not None
     assert commitment.breach_record.is_public is False
@@ -397,10 +493,18 @@ def test_commitment_survives_a_change_of_leader_and_clerk(client, world):
 
     login(client, world.office_admin_a)
     agency = world.a1
-    response = client.post(f"/agencies/{agency.pk}/edit/", {
-        "name": agency.name, "kind": agency.kind, "credit_code": agency.credit_code,
-        "ranking_group": agency.ranking_group, "leader_name": "新任局长",
-        "contact_name": "", "contact_phone": ""})
+    response = client.post(
+        f"/agencies/{agency.pk}/edit/",
+        {
+            "name": agency.name,
+            "kind": agency.kind,
+            "credit_code": agency.credit_code,
+            "ranking_group": agency.ranking_group,
+            "leader_name": "新任局长",
+            "contact_name": "",
+            "contact_phone": "",
+        },
+    )
     assert response.status_code == 302
     agency.refresh_from_db()
     assert agency.leader_name == "新任局长"
@@ -408,12 +512,15 @@ def test_commitment_survives_a_change_of_leader_and_clerk(client, world):
     world.clerk_a1.refresh_from_db()
     assert not world.clerk_a1.is_active
 
-    new_clerk = UserFactory(username="clerk-a1-new", role=Role.AGENCY_CLERK,
-                            tenant=world.county_a, agency=agency)
+    new_clerk = UserFactory(
+        username="clerk-a1-new", role=Role.AGENCY_CLERK, tenant=world.county_a, agency=agency
+    )
     login(client, new_clerk)
     assert commitment in client.get("/commitments/").context["object_list"]
-    response = client.post(f"/commitments/{commitment.pk}/evidence/",
-                           {"evidence-fulfilment_evidence": "新任领导班子继续履行，已办结。"})
+    response = client.post(
+        f"/commitments/{commitment.pk}/evidence/",
+        {"evidence-fulfilment_evidence": "新任领导班子继续履行，已办结。"},
+    )
     assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.fulfilment_evidence == "新任领导班子继续履行，已办结。"
@@ -423,8 +530,7 @@ def test_commitment_survives_a_change_of_leader_and_clerk(client, world):
     assert commitment in client.get("/commitments/").context["object_list"]
     assert "新任局长" in page(client.get(f"/commitments/{commitment.pk}/"))
     login(client, world.office_staff_a)
-    assert commitment in client.get("/commitments/", {"agency": agency.pk}).context[
-        "object_list"]
+    assert commitment in client.get("/commitments/", {"agency": agency.pk}).context["object_list"]
 
 
 def test_list_queries_do_not_grow_with_the_rows(client, world):

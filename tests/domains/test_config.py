@@ -42,8 +42,14 @@ def events(obj, label=None):
 
 
 def domain_form(d, **overrides):
-    data = {"code": d.code, "name": d.name, "description": d.description,
-            "position": d.position, "lead_units": [], "responsible_units": []}
+    data = {
+        "code": d.code,
+        "name": d.name,
+        "description": d.description,
+        "position": d.position,
+        "lead_units": [],
+        "responsible_units": [],
+    }
     if d.is_active:
         data["is_active"] = "on"
     data.update(overrides)
@@ -70,12 +76,18 @@ def sheet_rows(sheet):
 
 def test_domain_list_shows_own_county_with_units_and_field_count(client, cw):
     procurement = domain(cw.county_a)
-    services.domain_save(tenant=cw.county_a, domain=procurement, actor=None,
-                         data={"lead_units": [cw.a1], "responsible_units": [cw.a2]})
-    DomainField.objects.create(tenant=cw.county_a, domain=procurement, key="amount",
-                               label="合同金额", field_type="money")
-    services.domain_save(tenant=cw.county_b, domain=domain(cw.county_b), actor=None,
-                         data={"name": "隆化县采购领域"})
+    services.domain_save(
+        tenant=cw.county_a,
+        domain=procurement,
+        actor=None,
+        data={"lead_units": [cw.a1], "responsible_units": [cw.a2]},
+    )
+    DomainField.objects.create(
+        tenant=cw.county_a, domain=procurement, key="amount", label="合同金额", field_type="money"
+    )
+    services.domain_save(
+        tenant=cw.county_b, domain=domain(cw.county_b), actor=None, data={"name": "隆化县采购领域"}
+    )
     login(client, cw.office_admin_a)
     response = client.get("/domains/")
     assert response.status_code == 200
@@ -118,9 +130,18 @@ def test_office_admin_edits_a_domain_and_its_units(client, cw):
     login(client, cw.office_admin_a)
     page = client.get(f"/domains/{target.pk}/edit/").content.decode()
     assert 'name="lead_units"' in page and "县财政局" in page
-    response = client.post(f"/domains/{target.pk}/edit/", domain_form(
-        target, name="政府采购（含集中采购）", description="说明", position=9,
-        lead_units=[cw.a1.pk], responsible_units=[cw.a1.pk, cw.a2.pk], is_active=""))
+    response = client.post(
+        f"/domains/{target.pk}/edit/",
+        domain_form(
+            target,
+            name="政府采购（含集中采购）",
+            description="说明",
+            position=9,
+            lead_units=[cw.a1.pk],
+            responsible_units=[cw.a1.pk, cw.a2.pk],
+            is_active="",
+        ),
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/domains/{target.pk}/"
     target.refresh_from_db()
@@ -133,12 +154,16 @@ def test_office_admin_edits_a_domain_and_its_units(client, cw):
     assert update.pgh_diff["name"] == ["政府采购", "政府采购（含集中采购）"]
     assert update.pgh_context["username"] == "oa-a"
     # Unticking a unit removes it, and the removal is audited too.
-    client.post(f"/domains/{target.pk}/edit/", domain_form(
-        target, lead_units=[], responsible_units=[cw.a2.pk]))
+    client.post(
+        f"/domains/{target.pk}/edit/",
+        domain_form(target, lead_units=[], responsible_units=[cw.a2.pk]),
+    )
     assert not target.lead_units.exists()
     assert list(target.responsible_units.all()) == [cw.a2]
-    assert Events.objects.filter(pgh_model="domains.DomainLeadUnitEvent",
-                                 pgh_label="delete").count() == 1
+    assert (
+        Events.objects.filter(pgh_model="domains.DomainLeadUnitEvent", pgh_label="delete").count()
+        == 1
+    )
 
 
 def test_the_code_of_a_domain_cannot_be_changed(client, cw):
@@ -156,8 +181,9 @@ def test_units_are_chosen_from_the_countys_active_agencies(client, cw):
     page = client.get(f"/domains/{target.pk}/edit/").content.decode()
     assert "已撤并单位" not in page and "隆化县财政局" not in page
     for agency in (inactive, cw.b1):
-        response = client.post(f"/domains/{target.pk}/edit/", domain_form(
-            target, name="改名", lead_units=[agency.pk]))
+        response = client.post(
+            f"/domains/{target.pk}/edit/", domain_form(target, name="改名", lead_units=[agency.pk])
+        )
         assert response.status_code == 400
         assert response.context["form"].errors["lead_units"]
     target.refresh_from_db()
@@ -167,8 +193,9 @@ def test_units_are_chosen_from_the_countys_active_agencies(client, cw):
 
 def test_a_unit_deactivated_since_stays_listed_and_chosen(client, cw):
     target = domain(cw.county_a)
-    services.domain_save(tenant=cw.county_a, domain=target, actor=None,
-                         data={"lead_units": [cw.a2]})
+    services.domain_save(
+        tenant=cw.county_a, domain=target, actor=None, data={"lead_units": [cw.a2]}
+    )
     cw.a2.is_active = False
     cw.a2.save()
     login(client, cw.office_admin_a)
@@ -180,9 +207,17 @@ def test_a_unit_deactivated_since_stays_listed_and_chosen(client, cw):
 
 def test_office_admin_creates_a_domain_with_an_assigned_code(client, cw):
     login(client, cw.office_admin_a)
-    response = client.post("/domains/new/", {
-        "code": "", "name": "乡村振兴", "description": "", "position": 10, "is_active": "on",
-        "lead_units": [cw.a2.pk]})
+    response = client.post(
+        "/domains/new/",
+        {
+            "code": "",
+            "name": "乡村振兴",
+            "description": "",
+            "position": 10,
+            "is_active": "on",
+            "lead_units": [cw.a2.pk],
+        },
+    )
     assert response.status_code == 302
     created = KeyDomain.objects.get(tenant=cw.county_a, name="乡村振兴")
     assert created.code == "domain_1"
@@ -212,8 +247,10 @@ def test_only_the_office_admin_changes_domains(client, cw, role):
     login(client, getattr(cw, role))
     assert client.get("/domains/new/").status_code == 403
     assert client.post("/domains/new/", {"name": "新领域", "position": 1}).status_code == 403
-    assert client.post(f"/domains/{target.pk}/edit/",
-                       domain_form(target, name="改名")).status_code == 403
+    assert (
+        client.post(f"/domains/{target.pk}/edit/", domain_form(target, name="改名")).status_code
+        == 403
+    )
     assert client.get(f"/domains/{target.pk}/fields/new/").status_code == 403
     target.refresh_from_db()
     assert target.name == "政府采购"
@@ -224,10 +261,16 @@ def test_another_countys_domain_is_not_found(client, cw):
     other = domain(cw.county_b)
     login(client, cw.office_admin_a)
     assert client.get(f"/domains/{other.pk}/").status_code == 404
-    assert client.post(f"/domains/{other.pk}/edit/",
-                       domain_form(other, name="改名")).status_code == 404
-    assert client.post(f"/domains/{other.pk}/fields/new/",
-                       {"label": "x", "field_type": "text"}).status_code == 404
+    assert (
+        client.post(f"/domains/{other.pk}/edit/", domain_form(other, name="改名")).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/domains/{other.pk}/fields/new/", {"label": "x", "field_type": "text"}
+        ).status_code
+        == 404
+    )
     other.refresh_from_db()
     assert other.name == "政府采购" and not other.fields.exists()
 
@@ -237,15 +280,20 @@ def test_platform_admin_chooses_the_jurisdiction_to_create_in(client, cw):
     page = client.get("/domains/new/")
     assert page.status_code == 200 and page.context["form"] is None
     assert client.post("/domains/new/", {"name": "平台建", "position": 1}).status_code == 400
-    response = client.post(f"/domains/new/?tenant={cw.county_c.pk}",
-                           {"name": "平台建", "position": 1})
+    response = client.post(
+        f"/domains/new/?tenant={cw.county_c.pk}", {"name": "平台建", "position": 1}
+    )
     assert response.status_code == 302
     assert KeyDomain.objects.get(name="平台建").tenant == cw.county_c
 
 
 def test_domain_export_has_the_views_headers_and_only_the_filtered_rows(client, cw):
-    services.domain_save(tenant=cw.county_a, domain=domain(cw.county_a), actor=None,
-                         data={"lead_units": [cw.a1], "responsible_units": [cw.a1, cw.a2]})
+    services.domain_save(
+        tenant=cw.county_a,
+        domain=domain(cw.county_a),
+        actor=None,
+        data={"lead_units": [cw.a1], "responsible_units": [cw.a1, cw.a2]},
+    )
     login(client, cw.clerk_a1)
     book = workbook(client.get("/domains/export/", {"is_active": "false"}))
     rows = sheet_rows(book.worksheets[0])
@@ -255,8 +303,9 @@ def test_domain_export_has_the_views_headers_and_only_the_filtered_rows(client, 
     rows = sheet_rows(book.worksheets[0])
     assert [r[1] for r in rows[1:]] == ["政府采购"]
     assert rows[1][4] == "县财政局" and rows[1][5] == "县财政局、大阁镇"
-    event = SecurityEvent.objects.get(kind=SecurityEventKind.EXPORT,
-                                      detail__filters={"q": "县财政局"})
+    event = SecurityEvent.objects.get(
+        kind=SecurityEventKind.EXPORT, detail__filters={"q": "县财政局"}
+    )
     assert event.detail["what"] == "key_domains" and event.detail["rows"] == 1
     assert event.user == cw.clerk_a1
     login(client, cw.city_viewer)
@@ -269,8 +318,14 @@ def test_domain_export_has_the_views_headers_and_only_the_filtered_rows(client, 
 
 
 def field_form(**overrides):
-    data = {"label": "合同金额", "key": "", "field_type": "money", "choices": "",
-            "help_text": "", "position": 1}
+    data = {
+        "label": "合同金额",
+        "key": "",
+        "field_type": "money",
+        "choices": "",
+        "help_text": "",
+        "position": 1,
+    }
     data.update(overrides)
     return data
 
@@ -281,9 +336,16 @@ def test_office_admin_adds_edits_and_deletes_ledger_fields(client, cw):
     blank = client.get(f"/domains/{target.pk}/fields/new/")
     assert blank.context["form"].initial["choices"] == ""
     assert "[]" not in blank.content.decode()
-    response = client.post(f"/domains/{target.pk}/fields/new/", field_form(
-        label="签约方式", key="signing", field_type="choice",
-        choices="框架协议\n\n 正式合同 \n", required="on"))
+    response = client.post(
+        f"/domains/{target.pk}/fields/new/",
+        field_form(
+            label="签约方式",
+            key="signing",
+            field_type="choice",
+            choices="框架协议\n\n 正式合同 \n",
+            required="on",
+        ),
+    )
     assert response.status_code == 302 and response["Location"] == f"/domains/{target.pk}/"
     field = DomainField.objects.get(domain=target, key="signing")
     assert field.choices == ["框架协议", "正式合同"] and field.required
@@ -296,9 +358,15 @@ def test_office_admin_adds_edits_and_deletes_ledger_fields(client, cw):
     # Edit: the options show one per line; the key stays.
     edit = client.get(f"/domains/fields/{field.pk}/edit/")
     assert edit.context["form"].initial["choices"] == "框架协议\n正式合同"
-    response = client.post(f"/domains/fields/{field.pk}/edit/", field_form(
-        label="签约形式", key="renamed", field_type="choice",
-        choices="框架协议\n正式合同\n补充协议"))
+    response = client.post(
+        f"/domains/fields/{field.pk}/edit/",
+        field_form(
+            label="签约形式",
+            key="renamed",
+            field_type="choice",
+            choices="框架协议\n正式合同\n补充协议",
+        ),
+    )
     assert response.status_code == 302
     field.refresh_from_db()
     assert field.label == "签约形式" and field.key == "signing"
@@ -310,15 +378,18 @@ def test_office_admin_adds_edits_and_deletes_ledger_fields(client, cw):
     assert events(field, "delete").exists()
 
 
-@pytest.mark.parametrize("data, error_field", [
-    ({"field_type": "choice", "choices": ""}, "choices"),
-    ({"field_type": "choice", "choices": "唯一选项"}, "choices"),
-    ({"field_type": "choice", "choices": "甲\n甲"}, "choices"),
-    ({"field_type": "number", "choices": "甲\n乙"}, "choices"),
-    ({"field_type": "spreadsheet"}, "field_type"),
-    ({"label": ""}, "label"),
-    ({"key": "合同 金额"}, "key"),
-])
+@pytest.mark.parametrize(
+    "data, error_field",
+    [
+        ({"field_type": "choice", "choices": ""}, "choices"),
+        ({"field_type": "choice", "choices": "唯一选项"}, "choices"),
+        ({"field_type": "choice", "choices": "甲\n甲"}, "choices"),
+        ({"field_type": "number", "choices": "甲\n乙"}, "choices"),
+        ({"field_type": "spreadsheet"}, "field_type"),
+        ({"label": ""}, "label"),
+        ({"key": "合同 金额"}, "key"),
+    ],
+)
 def test_bad_ledger_fields_are_refused(client, cw, data, error_field):
     target = domain(cw.county_a)
     login(client, cw.office_admin_a)
@@ -332,18 +403,25 @@ def test_a_duplicate_field_key_is_refused(client, cw):
     target = domain(cw.county_a)
     login(client, cw.office_admin_a)
     client.post(f"/domains/{target.pk}/fields/new/", field_form(key="amount"))
-    response = client.post(f"/domains/{target.pk}/fields/new/",
-                           field_form(key="amount", label="另一个"))
+    response = client.post(
+        f"/domains/{target.pk}/fields/new/", field_form(key="amount", label="另一个")
+    )
     assert response.status_code == 400 and response.context["form"].errors
     assert DomainField.objects.filter(domain=target).count() == 1
 
 
 def test_ledger_fields_of_another_county_are_not_found(client, cw):
-    other = DomainField.objects.create(tenant=cw.county_b, domain=domain(cw.county_b),
-                                       key="amount", label="金额", field_type="money")
+    other = DomainField.objects.create(
+        tenant=cw.county_b,
+        domain=domain(cw.county_b),
+        key="amount",
+        label="金额",
+        field_type="money",
+    )
     login(client, cw.office_admin_a)
-    assert client.post(f"/domains/fields/{other.pk}/edit/",
-                       field_form(label="改")).status_code == 404
+    assert (
+        client.post(f"/domains/fields/{other.pk}/edit/", field_form(label="改")).status_code == 404
+    )
     assert client.post(f"/domains/fields/{other.pk}/delete/").status_code == 404
     other.refresh_from_db()
     assert other.label == "金额"
@@ -357,13 +435,17 @@ def test_problem_types_are_listed_created_and_edited(client, cw):
     response = client.get("/settings/problem-types/")
     assert [p.name for p in response.context["object_list"]][0] == "拖欠民营企业、中小企业账款"
     assert len(response.context["object_list"]) == 4
-    created = client.post("/settings/problem-types/new/", {
-        "name": "违规举债", "description": "违法违规举借债务", "is_active": "on", "position": 5})
+    created = client.post(
+        "/settings/problem-types/new/",
+        {"name": "违规举债", "description": "违法违规举借债务", "is_active": "on", "position": 5},
+    )
     assert created.status_code == 302
     item = ProblemType.objects.get(tenant=cw.county_a, name="违规举债")
     assert events(item, "insert").exists()
-    response = client.post(f"/settings/problem-types/{item.pk}/edit/", {
-        "name": "违法违规举债", "description": "", "position": 5})
+    response = client.post(
+        f"/settings/problem-types/{item.pk}/edit/",
+        {"name": "违法违规举债", "description": "", "position": 5},
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.name == "违法违规举债" and not item.is_active
@@ -374,8 +456,7 @@ def test_problem_types_are_listed_created_and_edited(client, cw):
 
 def test_a_duplicate_problem_type_is_refused(client, cw):
     login(client, cw.office_admin_a)
-    response = client.post("/settings/problem-types/new/",
-                           {"name": "新官不理旧账", "position": 1})
+    response = client.post("/settings/problem-types/new/", {"name": "新官不理旧账", "position": 1})
     assert response.status_code == 400 and response.context["form"].errors
     assert ProblemType.objects.filter(tenant=cw.county_a).count() == 4
 
@@ -385,17 +466,23 @@ def test_problem_types_are_read_only_below_the_office_admin(client, cw, role):
     item = ProblemType.objects.filter(tenant=cw.county_a).first()
     login(client, getattr(cw, role))
     assert client.get("/settings/problem-types/").status_code == 200
-    assert client.post("/settings/problem-types/new/",
-                       {"name": "x", "position": 1}).status_code == 403
-    assert client.post(f"/settings/problem-types/{item.pk}/edit/",
-                       {"name": "x", "position": 1}).status_code == 403
+    assert (
+        client.post("/settings/problem-types/new/", {"name": "x", "position": 1}).status_code == 403
+    )
+    assert (
+        client.post(
+            f"/settings/problem-types/{item.pk}/edit/", {"name": "x", "position": 1}
+        ).status_code
+        == 403
+    )
     assert ProblemType.objects.filter(tenant=cw.county_a).count() == 4
 
 
 def test_problem_type_export(client, cw):
     login(client, cw.office_staff_a)
-    rows = sheet_rows(workbook(client.get("/settings/problem-types/export/",
-                                          {"q": "旧账"})).worksheets[0])
+    rows = sheet_rows(
+        workbook(client.get("/settings/problem-types/export/", {"q": "旧账"})).worksheets[0]
+    )
     assert rows[0] == zh(problem_type_columns, False)
     assert [r[1] for r in rows[1:]] == ["新官不理旧账"]
 
@@ -404,9 +491,14 @@ def test_problem_type_export(client, cw):
 
 
 def rule_form(**overrides):
-    data = {"severity": "serious", "effective_from": "2027-01-01",
-            "published_by_default": "on", "min_months": 6, "max_months": 24,
-            "basis": "省级实施办法"}
+    data = {
+        "severity": "serious",
+        "effective_from": "2027-01-01",
+        "published_by_default": "on",
+        "min_months": 6,
+        "max_months": 24,
+        "basis": "省级实施办法",
+    }
     data.update(overrides)
     return data
 
@@ -414,19 +506,27 @@ def rule_form(**overrides):
 def test_rule_list_groups_by_severity_and_marks_the_rule_in_force(client, cw):
     login(client, cw.office_admin_a)
     client.post("/settings/publicity-rules/new/", rule_form())
-    client.post("/settings/publicity-rules/new/", rule_form(
-        effective_from="2020-01-01", min_months=12, max_months=36, basis="旧规定"))
+    client.post(
+        "/settings/publicity-rules/new/",
+        rule_form(effective_from="2020-01-01", min_months=12, max_months=36, basis="旧规定"),
+    )
     response = client.get("/settings/publicity-rules/")
     assert response.status_code == 200
     [group] = response.context["groups"]
     assert [s["label"] for s in group["severities"]] == [label for _v, label in Severity.choices]
     serious = group["severities"][2]["rows"]
     assert [(str(r["rule"].effective_from), r["in_force"], r["upcoming"]) for r in serious] == [
-        ("2027-01-01", False, True), ("2026-04-01", True, False), ("2020-01-01", False, False)]
+        ("2027-01-01", False, True),
+        ("2026-04-01", True, False),
+        ("2020-01-01", False, False),
+    ]
     with translation.override("zh-hans"):
-        explainer = escape(translation.gettext(
-            "Adding or changing a rule does not change records already on file: they keep the "
-            "publicity window they were given when recorded."))
+        explainer = escape(
+            translation.gettext(
+                "Adding or changing a rule does not change records already on file: they keep the "
+                "publicity window they were given when recorded."
+            )
+        )
     assert explainer in response.content.decode()
     assert group["settings"].objection_workdays == 5
 
@@ -437,14 +537,17 @@ def test_rule_in_force_agrees_with_the_service(cw):
         rules = list(PublicityRule.objects.filter(tenant=cw.county_a, severity=severity))
         for day in (datetime.date(2020, 1, 1), datetime.date(2026, 4, 1), today):
             assert rule_in_force(rules, day) == services.publicity_rule_for(
-                tenant=cw.county_a, severity=severity, decision_date=day)
+                tenant=cw.county_a, severity=severity, decision_date=day
+            )
 
 
 def test_a_new_rule_applies_to_records_decided_from_its_effective_date(client, cw):
     login(client, cw.office_admin_a)
     effective = datetime.date.today() - datetime.timedelta(days=10)
-    response = client.post("/settings/publicity-rules/new/", rule_form(
-        effective_from=effective.isoformat(), min_months=6, max_months=24))
+    response = client.post(
+        "/settings/publicity-rules/new/",
+        rule_form(effective_from=effective.isoformat(), min_months=6, max_months=24),
+    )
     assert response.status_code == 302
     rule = PublicityRule.objects.get(tenant=cw.county_a, effective_from=effective)
     assert events(rule, "insert").get().pgh_context["username"] == "oa-a"
@@ -453,15 +556,19 @@ def test_a_new_rule_applies_to_records_decided_from_its_effective_date(client, c
     assert before.publicity_rule.effective_from == datetime.date(2026, 4, 1)
     assert after.publicity_rule == rule
     assert after.publicity_max_end.year * 12 + after.publicity_max_end.month == (
-        effective.year * 12 + effective.month + 24)
+        effective.year * 12 + effective.month + 24
+    )
 
 
-@pytest.mark.parametrize("data, error_field", [
-    ({"min_months": 13, "max_months": 12}, "min_months"),
-    ({"max_months": 0, "min_months": 0}, "max_months"),
-    ({"effective_from": "明年"}, "effective_from"),
-    ({"severity": "fatal"}, "severity"),
-])
+@pytest.mark.parametrize(
+    "data, error_field",
+    [
+        ({"min_months": 13, "max_months": 12}, "min_months"),
+        ({"max_months": 0, "min_months": 0}, "max_months"),
+        ({"effective_from": "明年"}, "effective_from"),
+        ({"severity": "fatal"}, "severity"),
+    ],
+)
 def test_bad_rules_are_refused(client, cw, data, error_field):
     login(client, cw.office_admin_a)
     response = client.post("/settings/publicity-rules/new/", rule_form(**data))
@@ -472,8 +579,7 @@ def test_bad_rules_are_refused(client, cw, data, error_field):
 
 def test_a_second_rule_for_the_same_severity_and_date_is_refused(client, cw):
     login(client, cw.office_admin_a)
-    response = client.post("/settings/publicity-rules/new/",
-                           rule_form(effective_from="2026-04-01"))
+    response = client.post("/settings/publicity-rules/new/", rule_form(effective_from="2026-04-01"))
     assert response.status_code == 400 and response.context["form"].errors
     assert PublicityRule.objects.filter(tenant=cw.county_a).count() == 3
 
@@ -481,15 +587,24 @@ def test_a_second_rule_for_the_same_severity_and_date_is_refused(client, cw):
 def test_a_rule_is_edited(client, cw):
     rule = PublicityRule.objects.get(tenant=cw.county_a, severity="light")
     login(client, cw.office_admin_a)
-    response = client.post(f"/settings/publicity-rules/{rule.pk}/edit/", rule_form(
-        severity="light", effective_from="2026-04-01", published_by_default="",
-        min_months=0, max_months=2))
+    response = client.post(
+        f"/settings/publicity-rules/{rule.pk}/edit/",
+        rule_form(
+            severity="light",
+            effective_from="2026-04-01",
+            published_by_default="",
+            min_months=0,
+            max_months=2,
+        ),
+    )
     assert response.status_code == 302
     rule.refresh_from_db()
     assert rule.max_months == 2
     assert events(rule, "update").get().pgh_diff["max_months"] == [3, 2]
-    bad = client.post(f"/settings/publicity-rules/{rule.pk}/edit/", rule_form(
-        severity="light", effective_from="2026-04-01", min_months=5, max_months=2))
+    bad = client.post(
+        f"/settings/publicity-rules/{rule.pk}/edit/",
+        rule_form(severity="light", effective_from="2026-04-01", min_months=5, max_months=2),
+    )
     assert bad.status_code == 400
     rule.refresh_from_db()
     assert (rule.min_months, rule.max_months) == (0, 2)
@@ -501,11 +616,14 @@ def test_rules_and_deadlines_are_read_only_below_the_office_admin(client, cw, ro
     login(client, getattr(cw, role))
     assert client.get("/settings/publicity-rules/").status_code == 200
     assert client.post("/settings/publicity-rules/new/", rule_form()).status_code == 403
-    assert client.post(f"/settings/publicity-rules/{rule.pk}/edit/",
-                       rule_form()).status_code == 403
+    assert client.post(f"/settings/publicity-rules/{rule.pk}/edit/", rule_form()).status_code == 403
     assert client.get("/settings/credit/").status_code == 403
-    assert client.post("/settings/credit/", {"objection_workdays": 3,
-                                             "repair_workdays": 10}).status_code == 403
+    assert (
+        client.post(
+            "/settings/credit/", {"objection_workdays": 3, "repair_workdays": 10}
+        ).status_code
+        == 403
+    )
     assert PublicityRule.objects.filter(tenant=cw.county_a).count() == 3
     assert CreditSettings.objects.get(tenant=cw.county_a).objection_workdays == 5
 
@@ -513,8 +631,7 @@ def test_rules_and_deadlines_are_read_only_below_the_office_admin(client, cw, ro
 def test_city_viewer_sees_the_rules_of_its_counties(client, cw):
     login(client, cw.city_viewer)
     groups = client.get("/settings/publicity-rules/").context["groups"]
-    assert [g["tenant"] for g in groups] == sorted([cw.county_a, cw.county_b],
-                                                   key=lambda t: t.name)
+    assert [g["tenant"] for g in groups] == sorted([cw.county_a, cw.county_b], key=lambda t: t.name)
     assert not any(g["can_edit"] for g in groups)
 
 
@@ -522,15 +639,16 @@ def test_credit_settings_are_changed_and_bad_values_refused(client, cw):
     login(client, cw.office_admin_a)
     form = client.get("/settings/credit/").context["form"]
     assert form.initial == {"objection_workdays": 5, "repair_workdays": 15}
-    response = client.post("/settings/credit/", {"objection_workdays": 3,
-                                                 "repair_workdays": 10})
+    response = client.post("/settings/credit/", {"objection_workdays": 3, "repair_workdays": 10})
     assert response.status_code == 302
     row = CreditSettings.objects.get(tenant=cw.county_a)
     assert (row.objection_workdays, row.repair_workdays) == (3, 10)
     assert events(row, "update").get().pgh_diff["objection_workdays"] == [5, 3]
-    for bad in ({"objection_workdays": 0, "repair_workdays": 10},
-                {"objection_workdays": 31, "repair_workdays": 10},
-                {"objection_workdays": 3, "repair_workdays": ""}):
+    for bad in (
+        {"objection_workdays": 0, "repair_workdays": 10},
+        {"objection_workdays": 31, "repair_workdays": 10},
+        {"objection_workdays": 3, "repair_workdays": ""},
+    ):
         assert client.post("/settings/credit/", bad).status_code == 400
     row.refresh_from_db()
     assert (row.objection_workdays, row.repair_workdays) == (3, 10)
@@ -545,8 +663,9 @@ FRIDAY, SATURDAY = datetime.date(2026, 6, 12), datetime.date(2026, 6, 13)
 def test_an_override_makes_a_saturday_a_working_day(client, cw):
     assert add_workdays(FRIDAY, 1, tenant=cw.county_a) == datetime.date(2026, 6, 15)
     login(client, cw.office_admin_a)
-    response = client.post("/settings/workdays/", {
-        "date": SATURDAY.isoformat(), "is_workday": "1", "note": "县里调休"})
+    response = client.post(
+        "/settings/workdays/", {"date": SATURDAY.isoformat(), "is_workday": "1", "note": "县里调休"}
+    )
     assert response.status_code == 302
     override = WorkdayOverride.objects.get(tenant=cw.county_a, date=SATURDAY)
     assert override.is_workday and override.note == "县里调休"
@@ -565,15 +684,15 @@ def test_an_override_makes_a_saturday_a_working_day(client, cw):
 def test_a_local_holiday_and_replacing_an_override(client, cw):
     monday = datetime.date(2026, 6, 15)
     login(client, cw.office_admin_a)
-    client.post("/settings/workdays/", {"date": monday.isoformat(), "is_workday": "0",
-                                        "note": "地方节日"})
+    client.post(
+        "/settings/workdays/", {"date": monday.isoformat(), "is_workday": "0", "note": "地方节日"}
+    )
     assert add_workdays(FRIDAY, 1, tenant=cw.county_a) == datetime.date(2026, 6, 16)
     client.post("/settings/workdays/", {"date": SATURDAY.isoformat(), "is_workday": "1"})
     assert add_workdays(FRIDAY, 1, tenant=cw.county_a) == SATURDAY
     # The same date again replaces the override (here: not needed any more → refused with
     # a pointer to deleting it).
-    response = client.post("/settings/workdays/", {"date": SATURDAY.isoformat(),
-                                                   "is_workday": "0"})
+    response = client.post("/settings/workdays/", {"date": SATURDAY.isoformat(), "is_workday": "0"})
     assert response.status_code == 400
     assert response.context["form"].errors["is_workday"]
     assert WorkdayOverride.objects.get(tenant=cw.county_a, date=SATURDAY).is_workday
@@ -581,11 +700,13 @@ def test_a_local_holiday_and_replacing_an_override(client, cw):
 
 def test_an_override_equal_to_the_national_calendar_is_refused(client, cw):
     login(client, cw.office_admin_a)
-    for data in ({"date": "2026-06-15", "is_workday": "1"},
-                 {"date": SATURDAY.isoformat(), "is_workday": "0"},
-                 {"date": "2026-10-01", "is_workday": "0"},
-                 {"date": "", "is_workday": "1"},
-                 {"date": "2026-06-14", "is_workday": "maybe"}):
+    for data in (
+        {"date": "2026-06-15", "is_workday": "1"},
+        {"date": SATURDAY.isoformat(), "is_workday": "0"},
+        {"date": "2026-10-01", "is_workday": "0"},
+        {"date": "", "is_workday": "1"},
+        {"date": "2026-06-14", "is_workday": "maybe"},
+    ):
         response = client.post("/settings/workdays/", data)
         assert response.status_code == 400, data
         assert response.context["form"].errors
@@ -599,25 +720,28 @@ def test_the_next_thirty_days_follow_the_overrides(client, cw):
 
     login(client, cw.office_admin_a)
     wanted = not national_is_workday(saturday)
-    client.post("/settings/workdays/", {"date": saturday.isoformat(),
-                                        "is_workday": "1" if wanted else "0"})
+    client.post(
+        "/settings/workdays/", {"date": saturday.isoformat(), "is_workday": "1" if wanted else "0"}
+    )
     response = client.get("/settings/workdays/")
     days = [d for week in response.context["weeks"] for d in week if d]
     assert len(days) == 30 and days[0]["date"] == today
     cell = next(d for d in days if d["date"] == saturday)
     assert cell["workday"] is wanted and cell["override"]
     assert f'data-date="{saturday.isoformat()}" data-workday="{int(wanted)}"' in (
-        response.content.decode())
+        response.content.decode()
+    )
 
 
 @pytest.mark.parametrize("role", ["office_staff_a", "clerk_a1", "city_viewer", "evaluator_a"])
 def test_only_the_office_admin_manages_working_days(client, cw, role):
-    override = WorkdayOverride.objects.create(tenant=cw.county_a, date=SATURDAY,
-                                              is_workday=True)
+    override = WorkdayOverride.objects.create(tenant=cw.county_a, date=SATURDAY, is_workday=True)
     login(client, getattr(cw, role))
     assert client.get("/settings/workdays/").status_code == 403
-    assert client.post("/settings/workdays/", {"date": "2026-06-20",
-                                               "is_workday": "1"}).status_code == 403
+    assert (
+        client.post("/settings/workdays/", {"date": "2026-06-20", "is_workday": "1"}).status_code
+        == 403
+    )
     assert client.post(f"/settings/workdays/{override.pk}/delete/").status_code == 403
     assert WorkdayOverride.objects.count() == 1
 
@@ -630,15 +754,21 @@ def test_working_days_of_another_county_stay_apart(client, cw):
     assert WorkdayOverride.objects.filter(pk=other.pk).exists()
 
 
-def test_the_domain_list_query_count_does_not_grow_with_rows(client, cw,
-                                                             django_assert_max_num_queries):
+def test_the_domain_list_query_count_does_not_grow_with_rows(
+    client, cw, django_assert_max_num_queries
+):
     login(client, cw.office_admin_a)
     with django_assert_max_num_queries(12) as small:
         client.get("/domains/")
     for d in KeyDomain.objects.filter(tenant=cw.county_a):
-        services.domain_save(tenant=cw.county_a, domain=d, actor=None,
-                             data={"lead_units": [cw.a1], "responsible_units": [cw.a1, cw.a2]})
-        DomainField.objects.create(tenant=cw.county_a, domain=d, key="x", label="x",
-                                   field_type="text")
+        services.domain_save(
+            tenant=cw.county_a,
+            domain=d,
+            actor=None,
+            data={"lead_units": [cw.a1], "responsible_units": [cw.a1, cw.a2]},
+        )
+        DomainField.objects.create(
+            tenant=cw.county_a, domain=d, key="x", label="x", field_type="text"
+        )
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/domains/")

@@ -20,24 +20,43 @@ pytestmark = pytest.mark.django_db
 
 
 def measure(tenant, **overrides):
-    data = {"direction": "punishment", "measure": "限制申报财政资金项目", "department": "县财政局",
-            "administrative_matter": "财政专项资金申报", "business_section": "预算股",
-            "responsible_person": "李四", "basis": "", "position": 1}
+    data = {
+        "direction": "punishment",
+        "measure": "限制申报财政资金项目",
+        "department": "县财政局",
+        "administrative_matter": "财政专项资金申报",
+        "business_section": "预算股",
+        "responsible_person": "李四",
+        "basis": "",
+        "position": 1,
+    }
     data.update(overrides)
     return services.joint_measure_save(tenant=tenant, data=data, actor=None)
 
 
 def entry(tenant, kind="typical_cases", **overrides):
-    data = {"list_kind": kind, "title": "某镇按期兑现招商承诺", "description": "", "basis": "",
-            "position": 1}
+    data = {
+        "list_kind": kind,
+        "title": "某镇按期兑现招商承诺",
+        "description": "",
+        "basis": "",
+        "position": 1,
+    }
     data.update(overrides)
     return services.four_list_entry_save(tenant=tenant, data=data, actor=None)
 
 
 def measure_form(**overrides):
-    data = {"direction": "reward", "measure": "行政审批绿色通道", "department": "县行政审批局",
-            "administrative_matter": "企业投资项目核准", "business_section": "投资审批股",
-            "responsible_person": "王五", "basis": "国发〔2016〕33号", "position": 2}
+    data = {
+        "direction": "reward",
+        "measure": "行政审批绿色通道",
+        "department": "县行政审批局",
+        "administrative_matter": "企业投资项目核准",
+        "business_section": "投资审批股",
+        "responsible_person": "王五",
+        "basis": "国发〔2016〕33号",
+        "position": 2,
+    }
     data.update(overrides)
     return data
 
@@ -76,10 +95,15 @@ def test_the_office_creates_edits_and_deletes_measures(client, world, role):
     assert response.status_code == 302
     item = JointMeasure.objects.get(tenant=world.county_a)
     assert (item.direction, item.department, item.responsible_person) == (
-        "reward", "县行政审批局", "王五")
+        "reward",
+        "县行政审批局",
+        "王五",
+    )
     assert events(item, "insert").get().pgh_context["username"] == getattr(world, role).username
-    response = client.post(f"/lists/joint-measures/{item.pk}/edit/",
-                           measure_form(responsible_person="赵六", position=7))
+    response = client.post(
+        f"/lists/joint-measures/{item.pk}/edit/",
+        measure_form(responsible_person="赵六", position=7),
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.responsible_person, item.position) == ("赵六", 7)
@@ -90,9 +114,17 @@ def test_the_office_creates_edits_and_deletes_measures(client, world, role):
     assert events(item, "delete").exists()
 
 
-@pytest.mark.parametrize("missing", ["direction", "measure", "department",
-                                     "administrative_matter", "business_section",
-                                     "responsible_person"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "direction",
+        "measure",
+        "department",
+        "administrative_matter",
+        "business_section",
+        "responsible_person",
+    ],
+)
 def test_an_incomplete_measure_is_refused(client, world, missing):
     login(client, world.office_staff_a)
     response = client.post("/lists/joint-measures/new/", measure_form(**{missing: ""}))
@@ -104,8 +136,9 @@ def test_an_incomplete_measure_is_refused(client, world, missing):
 def test_a_bad_edit_changes_nothing(client, world):
     item = measure(world.county_a)
     login(client, world.office_admin_a)
-    response = client.post(f"/lists/joint-measures/{item.pk}/edit/",
-                           measure_form(direction="maybe", measure="改"))
+    response = client.post(
+        f"/lists/joint-measures/{item.pk}/edit/", measure_form(direction="maybe", measure="改")
+    )
     assert response.status_code == 400
     item.refresh_from_db()
     assert (item.direction, item.measure) == ("punishment", "限制申报财政资金项目")
@@ -122,8 +155,7 @@ def test_measures_are_read_only_outside_the_office(client, world, role):
     assert "/lists/joint-measures/new/" not in response.content.decode()
     assert client.get("/lists/joint-measures/new/").status_code == 403
     assert client.post("/lists/joint-measures/new/", measure_form()).status_code == 403
-    assert client.post(f"/lists/joint-measures/{item.pk}/edit/",
-                       measure_form()).status_code == 403
+    assert client.post(f"/lists/joint-measures/{item.pk}/edit/", measure_form()).status_code == 403
     assert client.post(f"/lists/joint-measures/{item.pk}/delete/").status_code == 403
     assert JointMeasure.objects.get().measure == "限制申报财政资金项目"
 
@@ -135,8 +167,7 @@ def test_another_countys_measures_are_invisible_and_not_found(client, world):
     login(client, world.office_admin_a)
     assert list(client.get("/lists/joint-measures/").context["object_list"]) == [own]
     assert client.get(f"/lists/joint-measures/{other.pk}/edit/").status_code == 404
-    assert client.post(f"/lists/joint-measures/{other.pk}/edit/",
-                       measure_form()).status_code == 404
+    assert client.post(f"/lists/joint-measures/{other.pk}/edit/", measure_form()).status_code == 404
     assert client.post(f"/lists/joint-measures/{other.pk}/delete/").status_code == 404
     other.refresh_from_db()
     assert other.measure == "隆化县措施"
@@ -147,19 +178,27 @@ def test_another_countys_measures_are_invisible_and_not_found(client, world):
 
 def test_measures_are_filtered_by_kind_department_and_search(client, world):
     punish = measure(world.county_a)
-    reward = measure(world.county_a, direction="reward", measure="优先安排财政资金",
-                     department="县发展改革局", responsible_person="孙七")
+    reward = measure(
+        world.county_a,
+        direction="reward",
+        measure="优先安排财政资金",
+        department="县发展改革局",
+        responsible_person="孙七",
+    )
     login(client, world.clerk_a1)
     page = client.get("/lists/joint-measures/")
     assert set(page.context["object_list"]) == {punish, reward}
     department_choices = [c[0] for c in page.context["filter"].form.fields["department"].choices]
     assert "县发展改革局" in department_choices and "县财政局" in department_choices
-    assert list(client.get("/lists/joint-measures/", {"direction": "reward"})
-                .context["object_list"]) == [reward]
-    assert list(client.get("/lists/joint-measures/", {"department": "县财政局"})
-                .context["object_list"]) == [punish]
-    assert list(client.get("/lists/joint-measures/", {"q": "孙七"})
-                .context["object_list"]) == [reward]
+    assert list(
+        client.get("/lists/joint-measures/", {"direction": "reward"}).context["object_list"]
+    ) == [reward]
+    assert list(
+        client.get("/lists/joint-measures/", {"department": "县财政局"}).context["object_list"]
+    ) == [punish]
+    assert list(client.get("/lists/joint-measures/", {"q": "孙七"}).context["object_list"]) == [
+        reward
+    ]
 
 
 def test_measures_are_paginated(client, world):
@@ -170,20 +209,36 @@ def test_measures_are_paginated(client, world):
     assert len(first.context["object_list"]) == 50
     second = client.get("/lists/joint-measures/", {"page": 2})
     assert [m.measure for m in second.context["object_list"]] == [
-        f"措施{n:02d}" for n in range(50, 55)]
+        f"措施{n:02d}" for n in range(50, 55)
+    ]
 
 
 def test_measure_export_has_the_headers_and_only_the_filtered_rows(client, world):
     measure(world.county_a)
-    measure(world.county_a, direction="reward", measure="=HYPERLINK(\"x\")",
-            department="县发展改革局", position=3)
+    measure(
+        world.county_a,
+        direction="reward",
+        measure='=HYPERLINK("x")',
+        department="县发展改革局",
+        position=3,
+    )
     measure(world.county_b, direction="reward", measure="隆化县措施")
     login(client, world.clerk_a1)
     book = workbook(client.get("/lists/joint-measures/export/", {"direction": "reward"}))
     rows = rows_of(book.worksheets[0])
     assert rows[0] == zh(joint_measure_columns, False)
-    assert rows[1:] == [[zh_label("Reward for keeping faith"), "'=HYPERLINK(\"x\")",
-                         "县发展改革局", "财政专项资金申报", "预算股", "李四", None, 3]]
+    assert rows[1:] == [
+        [
+            zh_label("Reward for keeping faith"),
+            '\'=HYPERLINK("x")',
+            "县发展改革局",
+            "财政专项资金申报",
+            "预算股",
+            "李四",
+            None,
+            3,
+        ]
+    ]
     event = SecurityEvent.objects.get(kind=SecurityEventKind.EXPORT)
     assert event.detail["what"] == "joint_measures" and event.detail["rows"] == 1
     assert event.detail["filters"] == {"direction": "reward"}
@@ -197,16 +252,22 @@ def test_city_viewer_exports_with_the_jurisdiction_column(client, world):
     login(client, world.city_viewer)
     rows = rows_of(workbook(client.get("/lists/joint-measures/export/")).worksheets[0])
     assert rows[0] == zh(joint_measure_columns, True)
-    assert sorted((r[0], r[2]) for r in rows[1:]) == sorted([
-        (world.county_a.name, "限制申报财政资金项目"), (world.county_b.name, "隆化县措施")])
+    assert sorted((r[0], r[2]) for r in rows[1:]) == sorted(
+        [(world.county_a.name, "限制申报财政资金项目"), (world.county_b.name, "隆化县措施")]
+    )
 
 
 # The four lists ---------------------------------------------------------------------------
 
 
 def entry_form(**overrides):
-    data = {"list_kind": "incentives", "title": "守信主体优先享受政策扶持",
-            "description": "在财政资金安排中优先支持。", "basis": "", "position": 1}
+    data = {
+        "list_kind": "incentives",
+        "title": "守信主体优先享受政策扶持",
+        "description": "在财政资金安排中优先支持。",
+        "basis": "",
+        "position": 1,
+    }
     data.update(overrides)
     return data
 
@@ -221,8 +282,10 @@ def test_the_office_maintains_the_four_lists(client, world, role):
     assert response["Location"] == "/lists/four-lists/?list_kind=incentives"
     item = FourListEntry.objects.get(tenant=world.county_a)
     assert events(item, "insert").exists()
-    response = client.post(f"/lists/four-lists/{item.pk}/edit/",
-                           entry_form(list_kind="punishments", title="失信主体限制评优"))
+    response = client.post(
+        f"/lists/four-lists/{item.pk}/edit/",
+        entry_form(list_kind="punishments", title="失信主体限制评优"),
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.list_kind, item.title) == ("punishments", "失信主体限制评优")
@@ -231,9 +294,14 @@ def test_the_office_maintains_the_four_lists(client, world, role):
     assert not FourListEntry.objects.exists() and events(item, "delete").exists()
 
 
-@pytest.mark.parametrize("data, field", [({"list_kind": "fifth_list"}, "list_kind"),
-                                         ({"title": ""}, "title"),
-                                         ({"position": "-1"}, "position")])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"list_kind": "fifth_list"}, "list_kind"),
+        ({"title": ""}, "title"),
+        ({"position": "-1"}, "position"),
+    ],
+)
 def test_a_bad_entry_is_refused(client, world, data, field):
     login(client, world.office_admin_a)
     response = client.post("/lists/four-lists/new/", entry_form(**data))
@@ -251,8 +319,12 @@ def test_one_page_with_a_tab_per_list(client, world):
     assert set(page.context["object_list"]) == {case, subject, incentive}
     tabs = page.context["tabs"]
     assert [(t["value"], t["count"]) for t in tabs] == [
-        (None, 3), ("typical_cases", 1), ("serious_dishonesty", 1), ("incentives", 1),
-        ("punishments", 0)]
+        (None, 3),
+        ("typical_cases", 1),
+        ("serious_dishonesty", 1),
+        ("incentives", 1),
+        ("punishments", 0),
+    ]
     assert tabs[0]["active"]
     tab = client.get("/lists/four-lists/", {"list_kind": "incentives"})
     assert list(tab.context["object_list"]) == [incentive]
@@ -289,8 +361,7 @@ def test_the_export_is_one_workbook_with_a_sheet_per_list(client, world):
     entry(world.county_a, "incentives", title="与搜索无关")
     entry(world.county_b, "punishments", title="隆化县限制评优")
     login(client, world.clerk_a1)
-    book = workbook(client.get("/lists/four-lists/export/",
-                               {"q": "限", "list_kind": "incentives"}))
+    book = workbook(client.get("/lists/four-lists/export/", {"q": "限", "list_kind": "incentives"}))
     # Sheet titles are at most 31 characters (an Excel limit).
     labels = {v: zh_label(label)[:31] for v, label in FourListKind.choices}
     assert book.sheetnames == list(labels.values())
@@ -302,10 +373,11 @@ def test_the_export_is_one_workbook_with_a_sheet_per_list(client, world):
     assert sheets[labels["typical_cases"]][1:] == []
     assert sheets[labels["incentives"]][1:] == []
     book = workbook(client.get("/lists/four-lists/export/"))
-    assert [r[1] for r in rows_of(book[labels["typical_cases"]])[1:]] == ["典型案例乙",
-                                                                          "典型案例甲"]
-    events_ = SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT,
-                                           detail__what="four_lists")
+    assert [r[1] for r in rows_of(book[labels["typical_cases"]])[1:]] == [
+        "典型案例乙",
+        "典型案例甲",
+    ]
+    events_ = SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT, detail__what="four_lists")
     assert sorted(e.detail["rows"] for e in events_) == [1, 4]
 
 

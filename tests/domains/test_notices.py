@@ -35,18 +35,35 @@ def county(world):
 
 LIST = "/notices/"
 CREATE = "/notices/new/"
-BODY = (f"经查，{OFFICER_NAME} 在担任县财政局科长期间拖欠民营企业工程款。"
-        f"身份证号 {OFFICER_ID} ，联系电话 {OFFICER_PHONE} 。现予通报。")
+BODY = (
+    f"经查，{OFFICER_NAME} 在担任县财政局科长期间拖欠民营企业工程款。"
+    f"身份证号 {OFFICER_ID} ，联系电话 {OFFICER_PHONE} 。现予通报。"
+)
 
 
-def notice(world, *, records=None, status=NoticeStatus.DRAFT, agency=None, body=BODY,
-           title="关于县财政局拖欠民营企业账款问题的通报"):
-    records = records or [officer_record(world) if agency is None
-                          else public_record(world, agency=agency)]
+def notice(
+    world,
+    *,
+    records=None,
+    status=NoticeStatus.DRAFT,
+    agency=None,
+    body=BODY,
+    title="关于县财政局拖欠民营企业账款问题的通报",
+):
+    records = records or [
+        officer_record(world) if agency is None else public_record(world, agency=agency)
+    ]
     tenant = records[0].tenant
-    item = services.notice_save(tenant=tenant, actor=world.office_staff_a, data={
-        "title": title, "document_number": "丰信用办〔2026〕3号",
-        "body": body, "records": records})
+    item = services.notice_save(
+        tenant=tenant,
+        actor=world.office_staff_a,
+        data={
+            "title": title,
+            "document_number": "丰信用办〔2026〕3号",
+            "body": body,
+            "records": records,
+        },
+    )
     if status != NoticeStatus.DRAFT:
         services.notice_publish(notice=item, actor=world.office_admin_a)
     if status == NoticeStatus.WITHDRAWN:
@@ -66,8 +83,15 @@ def public_url(world, item=None) -> str:
 
 # Permissions ---------------------------------------------------------------------------
 
-ROLES = ["platform_admin", "office_admin_a", "office_staff_a", "clerk_a1", "leader_a1",
-         "evaluator_a", "city_viewer"]
+ROLES = [
+    "platform_admin",
+    "office_admin_a",
+    "office_staff_a",
+    "clerk_a1",
+    "leader_a1",
+    "evaluator_a",
+    "city_viewer",
+]
 VIEW = {"platform_admin", "office_admin_a", "office_staff_a", "city_viewer"}
 COMPOSE = {"platform_admin", "office_admin_a", "office_staff_a"}
 PUBLISH = {"platform_admin", "office_admin_a"}
@@ -117,14 +141,23 @@ def test_staff_compose_a_draft_from_records(client, county):
     choices = {choice.pk for choice in form.context["form"].fields["records"].queryset}
     assert {first.pk, second.pk} <= choices and foreign.pk not in choices
 
-    response = client.post(CREATE, {
-        "title": "失信案件通报", "document_number": "丰信用办〔2026〕1号", "body": BODY,
-        "records": [first.pk, second.pk]})
+    response = client.post(
+        CREATE,
+        {
+            "title": "关于大阁镇拖欠工程款问题的通报",
+            "document_number": "丰信用办〔2026〕1号",
+            "body": BODY,
+            "records": [first.pk, second.pk],
+        },
+    )
     assert response.status_code == 302
     item = CaseNotice.objects.get()
     assert response["Location"] == url("detail", item)
     assert (item.tenant, item.status, item.created_by) == (
-        county.county_a, NoticeStatus.DRAFT, county.office_staff_a)
+        county.county_a,
+        NoticeStatus.DRAFT,
+        county.office_staff_a,
+    )
     assert set(item.records.all()) == {first, second}
     # A draft is not public.
     client.logout()
@@ -132,11 +165,14 @@ def test_staff_compose_a_draft_from_records(client, county):
     assert item.title not in client.get(public_url(county)).text
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"title": "", "body": "正文"}, "title"),
-    ({"title": "通报", "body": ""}, "body"),
-    ({"title": "通报", "body": "正文", "records": []}, "records"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"title": "", "body": "正文"}, "title"),
+        ({"title": "通报", "body": ""}, "body"),
+        ({"title": "通报", "body": "正文", "records": []}, "records"),
+    ],
+)
 def test_compose_refuses_bad_input(client, county, data, field):
     record = public_record(county)
     data = {"records": [record.pk], **data}
@@ -161,16 +197,23 @@ def test_edit_a_draft_only(client, county):
     login(client, county.office_staff_a)
     page = client.get(url("update", item))
     assert page.context["form"].initial["title"] == item.title
-    response = client.post(url("update", item), {
-        "title": "更正后的标题", "document_number": item.document_number, "body": BODY,
-        "records": [extra.pk]})
+    response = client.post(
+        url("update", item),
+        {
+            "title": "更正后的标题",
+            "document_number": item.document_number,
+            "body": BODY,
+            "records": [extra.pk],
+        },
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.title == "更正后的标题"
     assert list(item.records.all()) == [extra]
     services.notice_publish(notice=item, actor=county.office_admin_a)
-    response = client.post(url("update", item), {"title": "再改", "body": "x",
-                                                  "records": [extra.pk]}, follow=True)
+    response = client.post(
+        url("update", item), {"title": "再改", "body": "x", "records": [extra.pk]}, follow=True
+    )
     assert zh("Only a draft notice can be edited.") in response.text
     item.refresh_from_db()
     assert item.title == "更正后的标题"
@@ -206,8 +249,7 @@ def test_publish_shows_the_masked_notice_on_the_public_side(client, county):
     assert mask_id_number(OFFICER_ID) in html
     assert mask_phone(OFFICER_PHONE) in html
     # Another county's public pages do not show it.
-    other = reverse("public:notice-detail", args=[county.county_b.division_code,
-                                                  item.public_id])
+    other = reverse("public:notice-detail", args=[county.county_b.division_code, item.public_id])
     assert anonymous.get(other).status_code == 404
 
 
@@ -291,11 +333,15 @@ def test_platform_admin_chooses_the_county(client, county):
     form = client.get(CREATE).context["form"]
     assert county.county_a in form.fields["tenant"].queryset
     assert county.city not in form.fields["tenant"].queryset
-    response = client.post(CREATE, {"tenant": county.county_b.pk, "title": "通报",
-                                    "body": "正文", "records": [record.pk]})
+    response = client.post(
+        CREATE,
+        {"tenant": county.county_b.pk, "title": "通报", "body": "正文", "records": [record.pk]},
+    )
     assert response.context["form"].errors["records"]  # county A's record, county B's notice
     assert not CaseNotice.objects.exists()
-    response = client.post(CREATE, {"tenant": county.county_a.pk, "title": "通报",
-                                    "body": "正文", "records": [record.pk]})
+    response = client.post(
+        CREATE,
+        {"tenant": county.county_a.pk, "title": "通报", "body": "正文", "records": [record.pk]},
+    )
     assert response.status_code == 302
     assert CaseNotice.objects.get().tenant == county.county_a

@@ -82,9 +82,14 @@ def record_form(world, **overrides) -> dict:
 
 def civil_servant_record(agency, *, id_number=PERSON_ID, name=PERSON, **kwargs):
     return TrustRecordFactory(
-        agency=agency, subject_type=SubjectType.CIVIL_SERVANT, subject_name=name,
-        person_id_number=id_number, person_position="副局长",
-        facts=f"{name}（身份证号 {id_number}）在招标中违规承诺。", **kwargs)
+        agency=agency,
+        subject_type=SubjectType.CIVIL_SERVANT,
+        subject_name=name,
+        person_id_number=id_number,
+        person_position="副局长",
+        facts=f"{name}（身份证号 {id_number}）在招标中违规承诺。",
+        **kwargs,
+    )
 
 
 def record_snapshot(record) -> dict:
@@ -110,7 +115,9 @@ def test_office_staff_records_a_serious_record(client, world, county_a):
     assert record.subject_credit_code == world.a1.credit_code
     assert record.created_by == world.office_staff_a
     assert (record.publicity_min_end, record.publicity_max_end) == (
-        datetime.date(2027, 6, 15), datetime.date(2029, 6, 15))
+        datetime.date(2027, 6, 15),
+        datetime.date(2029, 6, 15),
+    )
     assert record.is_public and record.status == RecordStatus.ACTIVE
     detail = client.get(response["Location"])
     assert "2027-06-15" in page(detail) and "2029-06-15" in page(detail)
@@ -126,8 +133,9 @@ def test_office_staff_records_a_serious_record(client, world, county_a):
         (Severity.LIGHT, datetime.date(2026, 6, 15), datetime.date(2026, 9, 15), False),
     ],
 )
-def test_publicity_window_follows_the_severity(client, world, county_a, severity, min_end,
-                                               max_end, public):
+def test_publicity_window_follows_the_severity(
+    client, world, county_a, severity, min_end, max_end, public
+):
     login(client, world.office_staff_a)
     client.post("/records/new/", record_form(world, severity=severity))
     record = TrustRecord.objects.get()
@@ -150,50 +158,92 @@ def test_serious_record_can_be_kept_unpublished(client, world, county_a):
 
 
 def test_window_comes_from_the_rule_in_force_at_the_decision_date(client, world, county_a):
-    services.publicity_rule_save(tenant=world.county_a, actor=world.office_admin_a, data={
-        "severity": Severity.SERIOUS, "effective_from": datetime.date(2026, 7, 1),
-        "published_by_default": True, "min_months": 24, "max_months": 60, "basis": "新规"})
+    services.publicity_rule_save(
+        tenant=world.county_a,
+        actor=world.office_admin_a,
+        data={
+            "severity": Severity.SERIOUS,
+            "effective_from": datetime.date(2026, 7, 1),
+            "published_by_default": True,
+            "min_months": 24,
+            "max_months": 60,
+            "basis": "新规",
+        },
+    )
     login(client, world.office_staff_a)
     for number, decided in (("A", "2026-06-30"), ("B", "2026-07-01")):
-        client.post("/records/new/", record_form(world, decision_number=number,
-                                                 decision_date=decided))
-    before, after = TrustRecord.objects.get(decision_number="A"), TrustRecord.objects.get(
-        decision_number="B")
+        client.post(
+            "/records/new/", record_form(world, decision_number=number, decision_date=decided)
+        )
+    before, after = (
+        TrustRecord.objects.get(decision_number="A"),
+        TrustRecord.objects.get(decision_number="B"),
+    )
     assert (before.publicity_min_end, before.publicity_max_end) == (
-        datetime.date(2027, 6, 30), datetime.date(2029, 6, 30))
+        datetime.date(2027, 6, 30),
+        datetime.date(2029, 6, 30),
+    )
     assert (after.publicity_min_end, after.publicity_max_end) == (
-        datetime.date(2028, 7, 1), datetime.date(2031, 7, 1))
+        datetime.date(2028, 7, 1),
+        datetime.date(2031, 7, 1),
+    )
     assert before.publicity_rule.effective_from == datetime.date(2026, 4, 1)
     assert after.publicity_rule.basis == "新规"
 
 
 def test_civil_servant_record(client, world, county_a):
     login(client, world.office_staff_a)
-    response = client.post("/records/new/", record_form(
-        world, subject_type=SubjectType.CIVIL_SERVANT, subject_name=PERSON,
-        person_id_number=PERSON_ID.lower(), person_position="副局长"))
+    response = client.post(
+        "/records/new/",
+        record_form(
+            world,
+            subject_type=SubjectType.CIVIL_SERVANT,
+            subject_name=PERSON,
+            person_id_number=PERSON_ID.lower(),
+            person_position="副局长",
+        ),
+    )
     assert response.status_code == 302
     record = TrustRecord.objects.get()
     assert (record.subject_name, record.person_id_number, record.agency) == (
-        PERSON, PERSON_ID.upper(), world.a1)
+        PERSON,
+        PERSON_ID.upper(),
+        world.a1,
+    )
 
 
 def test_state_enterprise_record(client, world, county_a):
     login(client, world.office_staff_a)
-    response = client.post("/records/new/", record_form(
-        world, subject_type=SubjectType.STATE_ENTERPRISE, agency="", subject_name="县城投公司",
-        subject_credit_code=credit_code(4242)))
+    response = client.post(
+        "/records/new/",
+        record_form(
+            world,
+            subject_type=SubjectType.STATE_ENTERPRISE,
+            agency="",
+            subject_name="县城投公司",
+            subject_credit_code=credit_code(4242),
+        ),
+    )
     assert response.status_code == 302
     record = TrustRecord.objects.get()
     assert (record.subject_name, record.subject_credit_code, record.agency) == (
-        "县城投公司", credit_code(4242), None)
+        "县城投公司",
+        credit_code(4242),
+        None,
+    )
 
 
 def test_fields_of_another_subject_type_are_not_kept(client, world, county_a):
     login(client, world.office_staff_a)
-    client.post("/records/new/", record_form(
-        world, subject_type=SubjectType.GOVERNMENT, person_id_number=PERSON_ID,
-        person_position="局长"))
+    client.post(
+        "/records/new/",
+        record_form(
+            world,
+            subject_type=SubjectType.GOVERNMENT,
+            person_id_number=PERSON_ID,
+            person_position="局长",
+        ),
+    )
     record = TrustRecord.objects.get()
     assert record.subject_name == "丰宁满族自治县人民政府"
     assert (record.agency, record.person_id_number, record.person_position) == (None, "", "")
@@ -207,26 +257,53 @@ def _bad_code():
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"subject_type": SubjectType.CIVIL_SERVANT, "subject_name": PERSON,
-          "person_id_number": PERSON_ID[:-1] + ("0" if PERSON_ID[-1] != "0" else "1")},
-         "person_id_number", "The check digit of this resident ID number is wrong."),
-        ({"subject_type": SubjectType.CIVIL_SERVANT, "subject_name": PERSON,
-          "person_id_number": ""},
-         "person_id_number", "A civil servant's record needs the ID number."),
-        ({"subject_type": SubjectType.STATE_ENTERPRISE, "subject_name": "县城投公司",
-          "subject_credit_code": _bad_code()},
-         "subject_credit_code", "The check character of this unified social credit code is "
-                                "wrong."),
-        ({"subject_type": SubjectType.STATE_ENTERPRISE, "subject_name": "",
-          "subject_credit_code": credit_code(4244)},
-         "subject_name", "Enter the name."),
+        (
+            {
+                "subject_type": SubjectType.CIVIL_SERVANT,
+                "subject_name": PERSON,
+                "person_id_number": PERSON_ID[:-1] + ("0" if PERSON_ID[-1] != "0" else "1"),
+            },
+            "person_id_number",
+            "The check digit of this resident ID number is wrong.",
+        ),
+        (
+            {
+                "subject_type": SubjectType.CIVIL_SERVANT,
+                "subject_name": PERSON,
+                "person_id_number": "",
+            },
+            "person_id_number",
+            "A civil servant's record needs the ID number.",
+        ),
+        (
+            {
+                "subject_type": SubjectType.STATE_ENTERPRISE,
+                "subject_name": "县城投公司",
+                "subject_credit_code": _bad_code(),
+            },
+            "subject_credit_code",
+            "The check character of this unified social credit code is wrong.",
+        ),
+        (
+            {
+                "subject_type": SubjectType.STATE_ENTERPRISE,
+                "subject_name": "",
+                "subject_credit_code": credit_code(4244),
+            },
+            "subject_name",
+            "Enter the name.",
+        ),
         ({"agency": ""}, "agency", "Choose the agency."),
-        ({"decision_date": "2026-06-15", "punishment_end": "2026-06-01"},
-         "punishment_end", "The punishment period cannot end before the decision."),
+        (
+            {"decision_date": "2026-06-15", "punishment_end": "2026-06-01"},
+            "punishment_end",
+            "The punishment period cannot end before the decision.",
+        ),
     ],
 )
-def test_invalid_input_is_refused_and_nothing_written(client, world, county_a, overrides,
-                                                      field, message):
+def test_invalid_input_is_refused_and_nothing_written(
+    client, world, county_a, overrides, field, message
+):
     login(client, world.office_staff_a)
     response = client.post("/records/new/", record_form(world, **overrides))
     assert response.status_code == 200
@@ -236,9 +313,15 @@ def test_invalid_input_is_refused_and_nothing_written(client, world, county_a, o
 
 def test_agency_domain_and_problem_type_of_another_county_are_refused(client, world, county_a):
     login(client, world.office_staff_a)
-    response = client.post("/records/new/", record_form(
-        world, agency=world.b1.pk, domain=domain_of(world.county_b).pk,
-        problem_type=problem_type_of(world.county_b).pk))
+    response = client.post(
+        "/records/new/",
+        record_form(
+            world,
+            agency=world.b1.pk,
+            domain=domain_of(world.county_b).pk,
+            problem_type=problem_type_of(world.county_b).pk,
+        ),
+    )
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"agency", "domain", "problem_type"}
     assert world.b1.name not in page(response)
@@ -247,8 +330,12 @@ def test_agency_domain_and_problem_type_of_another_county_are_refused(client, wo
 
 def test_inactive_problem_type_is_not_offered(client, world, county_a):
     retired = problem_type_of(world.county_a)
-    services.problem_type_save(tenant=world.county_a, problem_type=retired,
-                               data={"is_active": False}, actor=world.office_admin_a)
+    services.problem_type_save(
+        tenant=world.county_a,
+        problem_type=retired,
+        data={"is_active": False},
+        actor=world.office_admin_a,
+    )
     login(client, world.office_staff_a)
     form = client.get("/records/new/").context["form"]
     assert retired not in form.fields["problem_type"].queryset
@@ -287,8 +374,10 @@ def test_other_roles_cannot_edit(client, world, county_a, role):
     before = record_snapshot(record)
     login(client, getattr(world, role))
     assert client.get(f"/records/{record.pk}/edit/").status_code == 403
-    assert client.post(f"/records/{record.pk}/edit/",
-                       record_form(world, facts="改")).status_code == 403
+    assert (
+        client.post(f"/records/{record.pk}/edit/", record_form(world, facts="改")).status_code
+        == 403
+    )
     assert record_snapshot(record) == before
 
 
@@ -297,11 +386,14 @@ def test_revoked_record_cannot_be_edited(client, world, county_a):
     services.record_revoke(record=record, reason="错误", actor=world.office_staff_a)
     before = record_snapshot(record)
     login(client, world.office_staff_a)
-    response = client.post(f"/records/{record.pk}/edit/", record_form(
-        world, decision_number=record.decision_number, facts="改"))
+    response = client.post(
+        f"/records/{record.pk}/edit/",
+        record_form(world, decision_number=record.decision_number, facts="改"),
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        zh("Only a record on file can be edited.")]
+        zh("Only a record on file can be edited.")
+    ]
     assert record_snapshot(record) == before
 
 
@@ -310,21 +402,31 @@ def test_revoked_record_cannot_be_edited(client, world, county_a):
 
 def test_record_lifecycle(client, world, county_a):
     login(client, world.office_staff_a)
-    client.post("/records/new/", record_form(world, decision_date=str(
-        timezone.localdate() - datetime.timedelta(days=10))))
+    client.post(
+        "/records/new/",
+        record_form(world, decision_date=str(timezone.localdate() - datetime.timedelta(days=10))),
+    )
     record = TrustRecord.objects.get()
     url = f"/records/{record.pk}/"
     assert selectors.public_records().filter(pk=record.pk).exists()
 
-    response = client.post(f"{url}measures/", {
-        "measure-measure_type": "criticism", "measure-date": str(timezone.localdate()),
-        "measure-issuing_body": "县信用办", "measure-note": "全县通报"})
+    response = client.post(
+        f"{url}measures/",
+        {
+            "measure-measure_type": "criticism",
+            "measure-date": str(timezone.localdate()),
+            "measure-issuing_body": "县信用办",
+            "measure-note": "全县通报",
+        },
+    )
     assert response.status_code == 302
     measure = PunishmentMeasure.objects.get(record=record)
     assert measure.get_measure_type_display() == zh("Public notice of criticism")
 
-    response = client.post(f"{url}attachments/", {
-        "attachment-file": SimpleUploadedFile("处罚决定书.pdf", PDF, "application/pdf")})
+    response = client.post(
+        f"{url}attachments/",
+        {"attachment-file": SimpleUploadedFile("处罚决定书.pdf", PDF, "application/pdf")},
+    )
     assert response.status_code == 302
     assert record.attachments.get().original_name == "处罚决定书.pdf"
 
@@ -358,8 +460,7 @@ def test_record_lifecycle(client, world, county_a):
     history = detail.context["history"]
     assert [e["label"] for e in history if e["is_record"]][0] == "insert"
     assert all(e["by"] == "os-a" for e in history)
-    status_changes = [c for e in history for c in e["changes"]
-                      if str(c["field"]) == zh("status")]
+    status_changes = [c for e in history for c in e["changes"] if str(c["field"]) == zh("status")]
     assert status_changes[-1]["before"] == zh("On record")
     assert status_changes[-1]["after"] == zh("Revoked")
     kinds = {(str(e["model"]), e["label"]) for e in history if not e["is_record"]}
@@ -373,8 +474,11 @@ def test_reason_is_required_and_nothing_changes(client, world, county_a):
     record = TrustRecordFactory(agency=world.a1)
     before = record_snapshot(record)
     login(client, world.office_staff_a)
-    for action, prefix in (("revoke", "revoke"), ("end-publicity", "end_publicity"),
-                           ("stop-sharing", "stop_sharing")):
+    for action, prefix in (
+        ("revoke", "revoke"),
+        ("end-publicity", "end_publicity"),
+        ("stop-sharing", "stop_sharing"),
+    ):
         response = client.post(f"/records/{record.pk}/{action}/", {f"{prefix}-reason": "  "})
         assert response.status_code == 200
         assert response.context[f"{prefix}_form"].errors["reason"]
@@ -385,13 +489,18 @@ def test_reason_is_required_and_nothing_changes(client, world, county_a):
 def test_measure_before_the_decision_is_refused(client, world, county_a):
     record = TrustRecordFactory(agency=world.a1)
     login(client, world.office_staff_a)
-    response = client.post(f"/records/{record.pk}/measures/", {
-        "measure-measure_type": "admonition",
-        "measure-date": str(record.decision_date - datetime.timedelta(days=1)),
-        "measure-issuing_body": "县信用办"})
+    response = client.post(
+        f"/records/{record.pk}/measures/",
+        {
+            "measure-measure_type": "admonition",
+            "measure-date": str(record.decision_date - datetime.timedelta(days=1)),
+            "measure-issuing_body": "县信用办",
+        },
+    )
     assert response.status_code == 200
     assert response.context["measure_form"].errors["date"] == [
-        zh("A measure cannot precede the decision.")]
+        zh("A measure cannot precede the decision.")
+    ]
     assert not PunishmentMeasure.objects.exists()
 
 
@@ -401,8 +510,14 @@ ACTIONS = [
     ("revoke/", {"revoke-reason": "x"}),
     ("end-publicity/", {"end_publicity-reason": "x"}),
     ("stop-sharing/", {"stop_sharing-reason": "x"}),
-    ("measures/", {"measure-measure_type": "admonition", "measure-issuing_body": "x",
-                   "measure-date": str(timezone.localdate())}),
+    (
+        "measures/",
+        {
+            "measure-measure_type": "admonition",
+            "measure-issuing_body": "x",
+            "measure-date": str(timezone.localdate()),
+        },
+    ),
     ("attachments/", {}),
 ]
 
@@ -410,8 +525,11 @@ ACTIONS = [
 @pytest.mark.parametrize("role", ["clerk_a1", "leader_a1", "city_viewer", "evaluator_a"])
 def test_other_roles_cannot_take_the_offices_actions(client, world, county_a, role):
     record = TrustRecordFactory(agency=world.a1)
-    measure = services.measure_add(record=record, actor=None, data={
-        "measure_type": "admonition", "date": record.decision_date, "issuing_body": "x"})
+    measure = services.measure_add(
+        record=record,
+        actor=None,
+        data={"measure_type": "admonition", "date": record.decision_date, "issuing_body": "x"},
+    )
     before = record_snapshot(record)
     login(client, getattr(world, role))
     for action, data in ACTIONS:
@@ -449,8 +567,11 @@ def test_agency_roles_read_their_own_agencys_record_without_actions(client, worl
 def test_civil_servants_are_masked_outside_the_office(client, world, county_a):
     record = civil_servant_record(world.a1)
     # A change puts the name and the ID number into the history's before/after as well.
-    services.record_update(record=record, actor=None, data={
-        "person_position": "局长", "facts": f"{PERSON}（身份证号 {PERSON_ID}）事实更正。"})
+    services.record_update(
+        record=record,
+        actor=None,
+        data={"person_position": "局长", "facts": f"{PERSON}（身份证号 {PERSON_ID}）事实更正。"},
+    )
     login(client, world.office_staff_a)
     office_page = page(client.get(f"/records/{record.pk}/"))
     assert PERSON_ID in office_page and PERSON in office_page
@@ -467,8 +588,7 @@ def test_civil_servants_are_masked_outside_the_office(client, world, county_a):
         assert list(client.get("/records/", {"q": PERSON}).context["object_list"]) == []
 
 
-def test_id_number_next_to_chinese_characters_is_masked_for_agency_roles(client, world,
-                                                                         county_a):
+def test_id_number_next_to_chinese_characters_is_masked_for_agency_roles(client, world, county_a):
     record = civil_servant_record(world.a1)
     facts = f"经查，身份证号{PERSON_ID}的干部违规承诺。"
     services.record_update(record=record, data={"facts": facts}, actor=None)
@@ -496,8 +616,9 @@ def test_export_masks_id_numbers_outside_the_office(client, world, county_a):
 def test_list_is_scoped(client, world, county_a):
     ensure_defaults(world.county_c)
     a1, a2 = TrustRecordFactory(agency=world.a1), TrustRecordFactory(agency=world.a2)
-    government = TrustRecordFactory(tenant=world.county_a, agency=None,
-                                    subject_type=SubjectType.GOVERNMENT)
+    government = TrustRecordFactory(
+        tenant=world.county_a, agency=None, subject_type=SubjectType.GOVERNMENT
+    )
     b1, c1 = TrustRecordFactory(agency=world.b1), TrustRecordFactory(agency=world.c1)
 
     def listed(user):
@@ -518,16 +639,26 @@ def test_list_is_scoped(client, world, county_a):
 
 def test_filters_and_ordering(client, world, county_a):
     today = timezone.localdate()
-    serious = TrustRecordFactory(agency=world.a1, decision_date=today - datetime.timedelta(40),
-                                 decision_number="严重-1")
-    general = TrustRecordFactory(agency=world.a2, severity=Severity.GENERAL,
-                                 decision_date=today - datetime.timedelta(20),
-                                 decision_number="一般-1")
-    light = TrustRecordFactory(agency=world.a1, severity=Severity.LIGHT,
-                               decision_date=today - datetime.timedelta(5),
-                               decision_number="轻微-1")
-    services.request_submit(record=serious, kind=RequestKind.OBJECTION, data={
-        "applicant_name": "李四", "applicant_phone": "13812341234", "reason": "事实有误"})
+    serious = TrustRecordFactory(
+        agency=world.a1, decision_date=today - datetime.timedelta(40), decision_number="严重-1"
+    )
+    general = TrustRecordFactory(
+        agency=world.a2,
+        severity=Severity.GENERAL,
+        decision_date=today - datetime.timedelta(20),
+        decision_number="一般-1",
+    )
+    light = TrustRecordFactory(
+        agency=world.a1,
+        severity=Severity.LIGHT,
+        decision_date=today - datetime.timedelta(5),
+        decision_number="轻微-1",
+    )
+    services.request_submit(
+        record=serious,
+        kind=RequestKind.OBJECTION,
+        data={"applicant_name": "李四", "applicant_phone": "13812341234", "reason": "事实有误"},
+    )
     login(client, world.office_staff_a)
 
     def listed(**params):
@@ -541,8 +672,10 @@ def test_filters_and_ordering(client, world, county_a):
     assert listed(under_objection="true") == [serious]
     assert listed(q="一般-") == [general]
     assert listed(q="县财政局") == [light, serious]
-    assert listed(decided_from=str(today - datetime.timedelta(25)),
-                  decided_to=str(today - datetime.timedelta(10))) == [general]
+    assert listed(
+        decided_from=str(today - datetime.timedelta(25)),
+        decided_to=str(today - datetime.timedelta(10)),
+    ) == [general]
     assert listed(o="-severity") == [serious, general, light]
     assert listed(o="severity") == [light, general, serious]
     assert listed(o="decision_date") == [serious, general, light]
@@ -558,23 +691,46 @@ def test_publicity_status_column(client, world, county_a):
     unpublished = TrustRecordFactory(agency=world.a1, severity=Severity.LIGHT)
     ended = TrustRecordFactory(agency=world.a1)
     services.record_end_publicity(record=ended, reason="修复", actor=None)
-    expired = TrustRecordFactory(agency=world.a1, severity=Severity.GENERAL,
-                                 decision_date=datetime.date(2025, 1, 1))
+    expired = TrustRecordFactory(
+        agency=world.a1, severity=Severity.GENERAL, decision_date=datetime.date(2025, 1, 1)
+    )
     stopped = TrustRecordFactory(agency=world.a1)
     services.record_stop_sharing(record=stopped, reason="停止", actor=None)
     login(client, world.office_staff_a)
     states = {r: r.publicity_state for r in client.get("/records/").context["object_list"]}
-    assert states == {public: "public", unpublished: "not_published", ended: "ended",
-                      expired: "ended", stopped: "public"}
+    assert states == {
+        public: "public",
+        unpublished: "not_published",
+        ended: "ended",
+        expired: "ended",
+        stopped: "public",
+    }
     assert zh("Sharing stopped") in page(client.get(f"/records/{stopped.pk}/"))
 
 
 RECORD_HEADERS = [
-    "Subject type", "Failing subject", "Unified social credit code", "Resident ID number",
-    "Position", "Agency", "Key domain", "Problem type", "Source", "Severity", "Facts",
-    "Decision document number", "Deciding authority", "Decision date",
-    "Punishment period ends", "Minimum publicity ends", "Publicity ends at the latest",
-    "Publicity", "Publicity ended on", "Sharing stopped on", "Status", "Reason for the status",
+    "Subject type",
+    "Failing subject",
+    "Unified social credit code",
+    "Resident ID number",
+    "Position",
+    "Agency",
+    "Key domain",
+    "Problem type",
+    "Source",
+    "Severity",
+    "Facts",
+    "Decision document number",
+    "Deciding authority",
+    "Decision date",
+    "Punishment period ends",
+    "Minimum publicity ends",
+    "Publicity ends at the latest",
+    "Publicity",
+    "Publicity ended on",
+    "Sharing stopped on",
+    "Status",
+    "Reason for the status",
     "Under objection",
 ]
 
@@ -620,19 +776,24 @@ def test_agency_clerk_exports_only_own_agency(client, world, county_a):
 def test_executable_renamed_pdf_is_refused(client, world, county_a):
     record = TrustRecordFactory(agency=world.a1)
     login(client, world.office_staff_a)
-    response = client.post(f"/records/{record.pk}/attachments/", {
-        "attachment-file": SimpleUploadedFile("决定书.pdf", EXE, "application/pdf")})
+    response = client.post(
+        f"/records/{record.pk}/attachments/",
+        {"attachment-file": SimpleUploadedFile("决定书.pdf", EXE, "application/pdf")},
+    )
     assert response.status_code == 200
     assert response.context["attachment_form"].errors["file"] == [
-        zh("The file's content does not match its type (%(ext)s).") % {"ext": ".pdf"}]
+        zh("The file's content does not match its type (%(ext)s).") % {"ext": ".pdf"}
+    ]
     assert not RecordAttachment.objects.exists()
 
 
 def test_exe_extension_is_refused(client, world, county_a):
     record = TrustRecordFactory(agency=world.a1)
     login(client, world.office_staff_a)
-    response = client.post(f"/records/{record.pk}/attachments/", {
-        "attachment-file": SimpleUploadedFile("tool.exe", EXE)})
+    response = client.post(
+        f"/records/{record.pk}/attachments/",
+        {"attachment-file": SimpleUploadedFile("tool.exe", EXE)},
+    )
     assert response.context["attachment_form"].errors["file"]
     assert not RecordAttachment.objects.exists()
 
@@ -640,8 +801,10 @@ def test_exe_extension_is_refused(client, world, county_a):
 def test_path_traversal_name_is_stored_under_a_random_name(client, world, county_a, settings):
     record = TrustRecordFactory(agency=world.a1)
     login(client, world.office_staff_a)
-    client.post(f"/records/{record.pk}/attachments/", {
-        "attachment-file": SimpleUploadedFile("../../etc/passwd.pdf", PDF, "application/pdf")})
+    client.post(
+        f"/records/{record.pk}/attachments/",
+        {"attachment-file": SimpleUploadedFile("../../etc/passwd.pdf", PDF, "application/pdf")},
+    )
     attachment = RecordAttachment.objects.get()
     assert attachment.original_name == "passwd.pdf"
     assert attachment.file.name.startswith(f"attachments/domains/{world.county_a.pk}/")
@@ -657,12 +820,19 @@ def test_path_traversal_name_is_stored_under_a_random_name(client, world, county
 def test_attachment_is_served_only_to_who_may_read_the_record(client, world, county_a):
     record = TrustRecordFactory(agency=world.a1)
     attachment = services.attachment_add(
-        parent=record, actor=None,
-        uploaded=SimpleUploadedFile("决定书.pdf", PDF, "application/pdf"))
+        parent=record, actor=None, uploaded=SimpleUploadedFile("决定书.pdf", PDF, "application/pdf")
+    )
     url = f"/records/attachments/{attachment.pk}/"
-    expected = {"office_staff_a": 200, "clerk_a1": 200, "leader_a1": 200, "city_viewer": 200,
-                "clerk_a2": 404, "office_admin_b": 404, "office_admin_c": 404,
-                "evaluator_a": 403}
+    expected = {
+        "office_staff_a": 200,
+        "clerk_a1": 200,
+        "leader_a1": 200,
+        "city_viewer": 200,
+        "clerk_a2": 404,
+        "office_admin_b": 404,
+        "office_admin_c": 404,
+        "evaluator_a": 403,
+    }
     for role, status in expected.items():
         login(client, getattr(world, role))
         assert client.get(url).status_code == status, role
@@ -676,9 +846,15 @@ def test_attachment_is_served_only_to_who_may_read_the_record(client, world, cou
 def test_integrity_file_gathers_records_and_measures_across_the_county(client, world, county_a):
     first = civil_servant_record(world.a1)
     second = civil_servant_record(world.a2, severity=Severity.GENERAL)
-    services.measure_add(record=second, actor=None, data={
-        "measure_type": "appraisal_restriction", "date": second.decision_date,
-        "issuing_body": "县纪委监委"})
+    services.measure_add(
+        record=second,
+        actor=None,
+        data={
+            "measure_type": "appraisal_restriction",
+            "date": second.decision_date,
+            "issuing_body": "县纪委监委",
+        },
+    )
     elsewhere = civil_servant_record(world.b1)
     someone_else = civil_servant_record(world.a1, id_number=resident_id(18), name="赵敏")
     login(client, world.office_staff_a)
@@ -713,7 +889,8 @@ def test_integrity_file_refuses_an_invalid_id_number(client, world, county_a):
     bad = PERSON_ID[:-1] + ("0" if PERSON_ID[-1] != "0" else "1")
     response = client.post("/integrity-files/", {"q": bad})
     assert response.context["form"].errors["q"] == [
-        zh("The check digit of this resident ID number is wrong.")]
+        zh("The check digit of this resident ID number is wrong.")
+    ]
     assert "file_records" not in response.context
 
 
@@ -736,8 +913,11 @@ def test_list_queries_do_not_grow_with_the_rows(client, world, county_a):
     with CaptureQueriesContext(connection) as few:
         assert client.get("/records/").status_code == 200
     for agency in (world.a1, world.a2, world.b1, world.a2):
-        TrustRecordFactory(agency=agency, domain=domain if agency != world.b1 else None,
-                           problem_type=problem_type_of(agency.tenant))
+        TrustRecordFactory(
+            agency=agency,
+            domain=domain if agency != world.b1 else None,
+            problem_type=problem_type_of(agency.tenant),
+        )
     civil_servant_record(world.a2)
     with CaptureQueriesContext(connection) as many:
         assert len(client.get("/records/").context["object_list"]) == 6

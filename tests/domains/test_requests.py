@@ -38,25 +38,25 @@ ALL_THREE = {"confirmed_corrected": "on", "confirmed_commitment": "on", "confirm
 
 def objection(world, agency=None, **kwargs):
     record = public_record(world, agency=agency or world.a1, **kwargs)
-    return services.request_submit(record=record, kind=RequestKind.OBJECTION,
-                                   data=service_data())
+    return services.request_submit(record=record, kind=RequestKind.OBJECTION, data=service_data())
 
 
 def repair(world, **kwargs):
     record = public_record(world, decision_date=days_ago(400), **kwargs)
     return services.request_submit(
-        record=record, kind=RequestKind.REPAIR,
-        data=service_data(declares_corrected=True, declares_commitment=True,
-                          declares_other=True))
+        record=record,
+        kind=RequestKind.REPAIR,
+        data=service_data(declares_corrected=True, declares_commitment=True, declares_other=True),
+    )
 
 
 def overdue_objection(world, submitted_days_ago=20):
     """An objection submitted some weeks ago, so its deadline has passed."""
     record = public_record(world, decision_date=days_ago(60))
-    with mock.patch("django.utils.timezone.localdate",
-                    return_value=days_ago(submitted_days_ago)):
-        return services.request_submit(record=record, kind=RequestKind.OBJECTION,
-                                       data=service_data())
+    with mock.patch("django.utils.timezone.localdate", return_value=days_ago(submitted_days_ago)):
+        return services.request_submit(
+            record=record, kind=RequestKind.OBJECTION, data=service_data()
+        )
 
 
 def decide_url(request) -> str:
@@ -70,17 +70,26 @@ def detail_url(request) -> str:
 # Permissions ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role, status", [
-    ("platform_admin", 200), ("office_admin_a", 200), ("office_staff_a", 200),
-    ("clerk_a1", 403), ("leader_a1", 403), ("evaluator_a", 403), ("city_viewer", 403),
-])
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("platform_admin", 200),
+        ("office_admin_a", 200),
+        ("office_staff_a", 200),
+        ("clerk_a1", 403),
+        ("leader_a1", 403),
+        ("evaluator_a", 403),
+        ("city_viewer", 403),
+    ],
+)
 def test_who_sees_the_requests(client, county, role, status):
     request = objection(county)
     login(client, getattr(county, role))
     for url in (LIST, "/requests/export/", detail_url(request)):
         assert client.get(url).status_code == status, url
-    response = client.post(decide_url(request), {"outcome": RequestOutcome.REJECTED,
-                                                 "reason": "无"})
+    response = client.post(
+        decide_url(request), {"outcome": RequestOutcome.REJECTED, "reason": "无"}
+    )
     assert response.status_code == (302 if status == 200 else 403)
     request.refresh_from_db()
     assert (request.status == RequestStatus.DECIDED) is (status == 200)
@@ -98,8 +107,9 @@ def test_other_county_cannot_see_or_decide(client, county):
     login(client, county.office_admin_b)
     assert request.receipt_code not in client.get(LIST).text
     assert client.get(detail_url(request)).status_code == 404
-    response = client.post(decide_url(request), {"outcome": RequestOutcome.REVOKED,
-                                                 "reason": "越权"})
+    response = client.post(
+        decide_url(request), {"outcome": RequestOutcome.REVOKED, "reason": "越权"}
+    )
     assert response.status_code == 404
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING
@@ -113,8 +123,9 @@ def test_list_shows_days_left_and_overdue_in_red(client, county):
     late = overdue_objection(county)
     fresh = objection(county)
     decided = objection(county)
-    services.request_decide(request=decided, outcome=RequestOutcome.REJECTED, reason="无误",
-                            actor=county.office_staff_a)
+    services.request_decide(
+        request=decided, outcome=RequestOutcome.REJECTED, reason="无误", actor=county.office_staff_a
+    )
     login(client, county.office_staff_a)
     response = client.get(LIST)
     rows = {item.pk: item for item in response.context["object_list"]}
@@ -148,8 +159,9 @@ def test_list_filters(client, county):
     assert shown({"overdue": "true"}) == {late.pk}
     assert shown({"overdue": "false"}) == {fresh.pk, rep.pk}
     assert shown({"q": fresh.receipt_code}) == {fresh.pk}
-    services.request_decide(request=fresh, outcome=RequestOutcome.REJECTED, reason="无误",
-                            actor=county.office_staff_a)
+    services.request_decide(
+        request=fresh, outcome=RequestOutcome.REJECTED, reason="无误", actor=county.office_staff_a
+    )
     assert shown({"status": RequestStatus.DECIDED}) == {fresh.pk}
     assert shown({"status": RequestStatus.PENDING}) == {late.pk, rep.pk}
     assert shown({"outcome": RequestOutcome.REJECTED}) == {fresh.pk}
@@ -165,8 +177,12 @@ def test_export_of_the_filtered_rows(client, county):
     assert "attachment;" in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0][:4]) == [zh("Receipt code"), zh("Kind"), zh("Failing subject"),
-                                 zh("Decision document number")]
+    assert list(rows[0][:4]) == [
+        zh("Receipt code"),
+        zh("Kind"),
+        zh("Failing subject"),
+        zh("Decision document number"),
+    ]
     assert zh("Days left") in rows[0]
     assert "applicant_phone" not in rows[0] and zh("Applicant's phone") not in rows[0]
     assert [row[0] for row in rows[1:]] == [rep.receipt_code]
@@ -188,8 +204,7 @@ def test_detail_shows_record_declarations_and_contact(client, county):
     assert "0314-5123456" in text and "承德某建筑有限公司" in text
     assert 'data-testid="declarations"' in text
     assert text.count("✓") >= 3
-    for field in ("confirmed_corrected", "confirmed_commitment", "confirmed_other",
-                  "stop_sharing"):
+    for field in ("confirmed_corrected", "confirmed_commitment", "confirmed_other", "stop_sharing"):
         assert f'name="{field}"' in text
     assert 'name="corrected_facts"' not in text
     objection_page = client.get(detail_url(objection(county))).text
@@ -203,8 +218,7 @@ def test_detail_shows_record_declarations_and_contact(client, county):
 def test_reasons_are_required_and_nothing_changes(client, county):
     request = objection(county)
     login(client, county.office_staff_a)
-    response = client.post(decide_url(request), {"outcome": RequestOutcome.REVOKED,
-                                                 "reason": ""})
+    response = client.post(decide_url(request), {"outcome": RequestOutcome.REVOKED, "reason": ""})
     assert response.status_code == 200
     assert response.context["form"].errors["reason"]
     request.refresh_from_db()
@@ -215,8 +229,9 @@ def test_reasons_are_required_and_nothing_changes(client, county):
 def test_outcome_must_fit_the_kind(client, county):
     request = objection(county)
     login(client, county.office_staff_a)
-    response = client.post(decide_url(request), {"outcome": RequestOutcome.REPAIRED,
-                                                 "reason": "修复", **ALL_THREE})
+    response = client.post(
+        decide_url(request), {"outcome": RequestOutcome.REPAIRED, "reason": "修复", **ALL_THREE}
+    )
     assert response.context["form"].errors["outcome"]
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING
@@ -226,15 +241,22 @@ def test_outcome_must_fit_the_kind(client, county):
 def test_correction_needs_and_applies_the_corrected_facts(client, county):
     request = objection(county)
     login(client, county.office_staff_a)
-    response = client.post(decide_url(request), {"outcome": RequestOutcome.CORRECTED,
-                                                 "corrected_facts": "", "reason": "部分有误"})
+    response = client.post(
+        decide_url(request),
+        {"outcome": RequestOutcome.CORRECTED, "corrected_facts": "", "reason": "部分有误"},
+    )
     assert response.context["form"].errors["corrected_facts"]
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING
 
-    response = client.post(decide_url(request), {
-        "outcome": RequestOutcome.CORRECTED, "reason": "欠款金额有误，予以更正。",
-        "corrected_facts": "拖欠民营企业工程款 12 万元，已部分支付。"})
+    response = client.post(
+        decide_url(request),
+        {
+            "outcome": RequestOutcome.CORRECTED,
+            "reason": "欠款金额有误，予以更正。",
+            "corrected_facts": "拖欠民营企业工程款 12 万元，已部分支付。",
+        },
+    )
     assert response.status_code == 302
     request.refresh_from_db()
     assert (request.status, request.outcome) == (RequestStatus.DECIDED, RequestOutcome.CORRECTED)
@@ -252,8 +274,9 @@ def test_correction_needs_and_applies_the_corrected_facts(client, county):
 def test_rejection_keeps_the_record_public(client, county):
     request = objection(county)
     login(client, county.office_admin_a)
-    client.post(decide_url(request), {"outcome": RequestOutcome.REJECTED,
-                                      "reason": "经核实，记录无误。"})
+    client.post(
+        decide_url(request), {"outcome": RequestOutcome.REJECTED, "reason": "经核实，记录无误。"}
+    )
     request.refresh_from_db()
     assert request.outcome == RequestOutcome.REJECTED
     assert request.record.status == RecordStatus.ACTIVE
@@ -265,8 +288,9 @@ def test_a_decided_request_cannot_be_decided_again(client, county):
     request = objection(county)
     login(client, county.office_staff_a)
     client.post(decide_url(request), {"outcome": RequestOutcome.REJECTED, "reason": "无误"})
-    response = client.post(decide_url(request), {"outcome": RequestOutcome.REVOKED,
-                                                 "reason": "改判"}, follow=True)
+    response = client.post(
+        decide_url(request), {"outcome": RequestOutcome.REVOKED, "reason": "改判"}, follow=True
+    )
     assert zh("This request has already been decided.") in response.text
     request.refresh_from_db()
     assert request.outcome == RequestOutcome.REJECTED
@@ -288,8 +312,9 @@ def test_repair_granted_only_with_every_confirmation(client, county, missing):
     assert response.context["form"].non_field_errors()
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING
-    assert not (request.confirmed_corrected or request.confirmed_commitment
-                or request.confirmed_other)
+    assert not (
+        request.confirmed_corrected or request.confirmed_commitment or request.confirmed_other
+    )
     assert request.record.status == RecordStatus.ACTIVE
     assert client.get(record_url(county, request.record)).status_code == 200
 
@@ -298,9 +323,14 @@ def test_repair_ends_publicity_at_once_but_keeps_the_record(client, county):
     request = repair(county)
     record = request.record
     login(client, county.office_staff_a)
-    response = client.post(decide_url(request), {
-        "outcome": RequestOutcome.REPAIRED, "reason": "已履行全部义务并签署信用承诺。",
-        **ALL_THREE})
+    response = client.post(
+        decide_url(request),
+        {
+            "outcome": RequestOutcome.REPAIRED,
+            "reason": "已履行全部义务并签署信用承诺。",
+            **ALL_THREE,
+        },
+    )
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.status == RecordStatus.REPAIRED
@@ -320,8 +350,10 @@ def test_repair_ends_publicity_at_once_but_keeps_the_record(client, county):
 def test_repair_may_also_stop_sharing(client, county):
     request = repair(county)
     login(client, county.office_admin_a)
-    client.post(decide_url(request), {"outcome": RequestOutcome.REPAIRED, "reason": "已修复",
-                                      "stop_sharing": "on", **ALL_THREE})
+    client.post(
+        decide_url(request),
+        {"outcome": RequestOutcome.REPAIRED, "reason": "已修复", "stop_sharing": "on", **ALL_THREE},
+    )
     record = TrustRecord.objects.get(pk=request.record_id)
     assert record.status == RecordStatus.REPAIRED
     assert record.publicity_ended_on == today()
@@ -334,8 +366,9 @@ def test_repair_may_also_stop_sharing(client, county):
 def test_repair_rejected_keeps_publicity(client, county):
     request = repair(county)
     login(client, county.office_staff_a)
-    client.post(decide_url(request), {"outcome": RequestOutcome.REJECTED,
-                                      "reason": "尚未履行全部义务。"})
+    client.post(
+        decide_url(request), {"outcome": RequestOutcome.REJECTED, "reason": "尚未履行全部义务。"}
+    )
     request.refresh_from_db()
     assert request.outcome == RequestOutcome.REJECTED
     record = TrustRecord.objects.get(pk=request.record_id)
@@ -347,8 +380,7 @@ def test_deadline_is_computed_in_working_days(county):
     from integrity.workdays import add_workdays
 
     request = objection(county)
-    assert request.deadline == add_workdays(today(), 5,
-                                            tenant=county.county_a)
+    assert request.deadline == add_workdays(today(), 5, tenant=county.county_a)
     assert request.deadline > today()
     holiday_start = datetime.date(2026, 9, 30)
     assert add_workdays(holiday_start, 5, tenant=county.county_a) == datetime.date(2026, 10, 13)

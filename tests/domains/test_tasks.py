@@ -14,8 +14,9 @@ from tests.factories import TrustRecordFactory
 def test_record_leaves_publicity_at_its_maximum_without_the_job(world):
     today = timezone.localdate()
     # General severity: published for at most 12 months from the decision date.
-    record = TrustRecordFactory(agency=world.a1, severity="general",
-                                decision_date=date(2026, 4, 10))
+    record = TrustRecordFactory(
+        agency=world.a1, severity="general", decision_date=date(2026, 4, 10)
+    )
     assert record.publicity_max_end == date(2027, 4, 10)
     assert public_records(today=date(2027, 4, 9)).filter(pk=record.pk).exists()
     assert not public_records(today=date(2027, 4, 10)).filter(pk=record.pk).exists()
@@ -24,11 +25,15 @@ def test_record_leaves_publicity_at_its_maximum_without_the_job(world):
 
 
 def test_nightly_job_marks_expired_records_and_is_idempotent(world):
-    old = TrustRecordFactory(agency=world.a1, severity="light",
-                             decision_date=timezone.localdate() - timedelta(days=200))
-    punished = TrustRecordFactory(agency=world.a2, severity="light",
-                                  decision_date=timezone.localdate() - timedelta(days=200),
-                                  punishment_end=timezone.localdate() + timedelta(days=10))
+    old = TrustRecordFactory(
+        agency=world.a1, severity="light", decision_date=timezone.localdate() - timedelta(days=200)
+    )
+    punished = TrustRecordFactory(
+        agency=world.a2,
+        severity="light",
+        decision_date=timezone.localdate() - timedelta(days=200),
+        punishment_end=timezone.localdate() + timedelta(days=10),
+    )
     current = TrustRecordFactory(agency=world.a1, severity="serious")
     assert expire_records.delay().get() == 1
     assert expire_records.delay().get() == 0

@@ -17,8 +17,9 @@ def _domain(tenant):
 
 def _field(tenant):
     domain = _domain(tenant)
-    return DomainField.objects.create(tenant=tenant, domain=domain, key="contract_amount",
-                                      label="合同金额", field_type="money")
+    return DomainField.objects.create(
+        tenant=tenant, domain=domain, key="contract_amount", label="合同金额", field_type="money"
+    )
 
 
 def _problem_type(tenant):
@@ -31,20 +32,33 @@ def _rule(tenant):
 
 def _override(tenant):
     # 2026-05-16 is a Saturday (not an adjusted working day): a local working day.
-    return WorkdayOverride.objects.create(tenant=tenant, date=datetime.date(2026, 5, 16),
-                                          is_workday=True, note="调休")
+    return WorkdayOverride.objects.create(
+        tenant=tenant, date=datetime.date(2026, 5, 16), is_workday=True, note="调休"
+    )
 
 
 def _joint(tenant):
-    return services.joint_measure_save(tenant=tenant, actor=None, data={
-        "direction": "punishment", "measure": "限制申报财政资金项目", "department": "县财政局",
-        "administrative_matter": "财政专项资金申报", "business_section": "预算股",
-        "responsible_person": "李四", "position": 1})
+    return services.joint_measure_save(
+        tenant=tenant,
+        actor=None,
+        data={
+            "direction": "punishment",
+            "measure": "限制申报财政资金项目",
+            "department": "县财政局",
+            "administrative_matter": "财政专项资金申报",
+            "business_section": "预算股",
+            "responsible_person": "李四",
+            "position": 1,
+        },
+    )
 
 
 def _four(tenant):
-    return services.four_list_entry_save(tenant=tenant, actor=None, data={
-        "list_kind": "typical_cases", "title": "某镇按期兑现招商承诺", "position": 1})
+    return services.four_list_entry_save(
+        tenant=tenant,
+        actor=None,
+        data={"list_kind": "typical_cases", "title": "某镇按期兑现招商承诺", "position": 1},
+    )
 
 
 def _spec(builder, *, read=False, actor="office_admin_a"):

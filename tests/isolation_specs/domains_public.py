@@ -14,9 +14,13 @@ def _request(agency):
     from domains.choices import RequestKind
 
     return services.request_submit(
-        record=_public_record(agency), kind=RequestKind.OBJECTION,
-        data={"applicant_name": "某公司", "applicant_phone": "13800000000",
-              "reason": "记录中的欠款金额有误。"},
+        record=_public_record(agency),
+        kind=RequestKind.OBJECTION,
+        data={
+            "applicant_name": "某公司",
+            "applicant_phone": "13800000000",
+            "reason": "记录中的欠款金额有误。",
+        },
     )
 
 
@@ -25,7 +29,8 @@ def _notice(agency):
 
     record = _public_record(agency)
     return services.notice_save(
-        tenant=agency.tenant, actor=None,
+        tenant=agency.tenant,
+        actor=None,
         data={"title": "失信案件通报", "body": "通报正文", "records": [record]},
     )
 
@@ -51,18 +56,26 @@ def _draft_notice(w):
 
 OBJECT_URLS: dict[str, ObjectURL] = {
     "domains:request-detail": ObjectURL(
-        lambda w: _request(w.b1), actor="office_staff_a", own=lambda w: _request(w.a1)),
+        lambda w: _request(w.b1), actor="office_staff_a", own=lambda w: _request(w.a1)
+    ),
     "domains:request-decide": ObjectURL(
-        lambda w: _request(w.b1), actor="office_staff_a", own=lambda w: _request(w.a1)),
+        lambda w: _request(w.b1), actor="office_staff_a", own=lambda w: _request(w.a1)
+    ),
     "domains:notice-detail": ObjectURL(
-        lambda w: _notice(w.b1), other_city=lambda w: _notice(w.c1), actor="office_staff_a",
-        own=lambda w: _notice(w.a1)),
+        lambda w: _notice(w.b1),
+        other_city=lambda w: _notice(w.c1),
+        actor="office_staff_a",
+        own=lambda w: _notice(w.a1),
+    ),
     "domains:notice-update": ObjectURL(
-        lambda w: _notice(w.b1), actor="office_staff_a", own=lambda w: _notice(w.a1)),
+        lambda w: _notice(w.b1), actor="office_staff_a", own=lambda w: _notice(w.a1)
+    ),
     "domains:notice-publish": ObjectURL(
-        lambda w: _notice(w.b1), actor="office_admin_a", own=lambda w: _notice(w.a1)),
+        lambda w: _notice(w.b1), actor="office_admin_a", own=lambda w: _notice(w.a1)
+    ),
     "domains:notice-withdraw": ObjectURL(
-        lambda w: _notice(w.b1), actor="office_admin_a", own=lambda w: _notice(w.a1)),
+        lambda w: _notice(w.b1), actor="office_admin_a", own=lambda w: _notice(w.a1)
+    ),
 }
 
 NON_OBJECT_URLS = {
