@@ -68,7 +68,7 @@ def zh(columns_function, *args):
 
 def zh_label(label):
     with translation.override("zh-hans"):
-        return str(label)
+        return translation.gettext(str(label))
 
 
 def workbook(response):
