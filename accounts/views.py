@@ -14,9 +14,13 @@ from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import DetailView, FormView, ListView
 
-from integrity.http import form_errors, xlsx_response
+from integrity.http import form_errors, log_export, xlsx_response
 from integrity.permissions import PermissionRequiredMixin, has_perm
-from integrity.tenancy import ScopedQuerysetMixin, get_scoped_object_or_404, visible_tenant_ids
+from integrity.tenancy import (
+    ScopedQuerysetMixin,
+    get_scoped_object_or_404,
+    reads_several_tenants,
+)
 from integrity.xlsx import XlsxError
 
 from . import selectors, services
@@ -167,15 +171,10 @@ class AgencyListView(PermissionRequiredMixin, ScopedQuerysetMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["multi_tenant"] = _reads_several_tenants(self.request.user)
+        context["multi_tenant"] = reads_several_tenants(self.request.user)
         context["can_manage"] = has_perm(self.request.user, "agency.manage")
         context["can_export"] = has_perm(self.request.user, "agency.export")
         return context
-
-
-def _reads_several_tenants(user) -> bool:
-    ids = visible_tenant_ids(user)
-    return ids is None or len(ids) > 1
 
 
 class AgencyExportView(AgencyListView):
@@ -183,15 +182,8 @@ class AgencyExportView(AgencyListView):
 
     def get(self, request, *args, **kwargs):
         queryset = self.get_queryset()
-        services.security_event_record(
-            kind=SecurityEventKind.EXPORT,
-            request=request,
-            user=request.user,
-            what="agencies",
-            filters=request.GET.dict(),
-            rows=queryset.count(),
-        )
-        content = agency_export(queryset, include_tenant=_reads_several_tenants(request.user))
+        log_export(request, what="agencies", rows=queryset.count())
+        content = agency_export(queryset, include_tenant=reads_several_tenants(request.user))
         return xlsx_response(content, "agencies")
 
 

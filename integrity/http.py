@@ -16,6 +16,21 @@ def form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def log_export(request, *, what: str, rows: int) -> None:
+    """Every export is a security event: who exported what, with which filters, how many rows."""
+    from accounts.choices import SecurityEventKind
+    from accounts.services import security_event_record
+
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        request=request,
+        user=request.user,
+        what=what,
+        filters=request.GET.dict(),
+        rows=rows,
+    )
+
+
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     """An Excel download named `<filename>-<date>.xlsx` (ASCII names: safe in every browser)."""
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)

@@ -42,6 +42,13 @@ def visible_tenant_ids(user) -> list[int] | None:
     return ids
 
 
+def reads_several_tenants(user) -> bool:
+    """True for users who read more than one tenant (city users, the platform admin): their
+    lists and exports show which jurisdiction each row belongs to."""
+    ids = visible_tenant_ids(user)
+    return ids is None or len(ids) > 1
+
+
 def writable_tenant_ids(user) -> list[int] | None:
     if not getattr(user, "is_authenticated", False):
         return []

@@ -17,19 +17,18 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from accounts.choices import AGENCY_ROLES, SecurityEventKind
+from accounts.choices import AGENCY_ROLES
 from accounts.models import Agency
-from accounts.services import security_event_record
-from integrity.http import form_errors, xlsx_response
+from integrity.http import form_errors, log_export, xlsx_response
 from integrity.permissions import PermissionRequiredMixin, has_perm
-from integrity.tenancy import get_scoped_object_or_404
+from integrity.tenancy import get_scoped_object_or_404, reads_several_tenants
 from integrity.xlsx import write_workbook
 
 from .. import selectors, services
 from ..choices import CommitmentStatus
 from ..forms.commitments import CommitmentFilter, CommitmentForm, EvidenceForm, StatusForm
 from ..models import Commitment, CommitmentAttachment
-from .records import attachment_response, reads_several_tenants
+from .records import attachment_response
 
 DETAIL_TEMPLATE = "domains/commitments/commitment_detail.html"
 
@@ -103,14 +102,7 @@ class CommitmentExportView(CommitmentListView):
         commitments = self.get_queryset().select_related("breach_record")
         columns = commitment_columns(reads_several_tenants(request.user))
         rows = [[value(c) for _label, value in columns] for c in commitments]
-        security_event_record(
-            kind=SecurityEventKind.EXPORT,
-            request=request,
-            user=request.user,
-            what="commitments",
-            filters=request.GET.dict(),
-            rows=len(rows),
-        )
+        log_export(request, what="commitments", rows=len(rows))
         content = write_workbook(
             [(_("Credit commitments"), [label for label, _value in columns], rows)]
         )

@@ -20,14 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from accounts.choices import SecurityEventKind
 from accounts.models import Agency, Tenant
-from accounts.services import security_event_record
 from integrity import services as integrity_services
-from integrity.http import form_errors, xlsx_response
+from integrity.http import form_errors, log_export, xlsx_response
 from integrity.models import WorkdayOverride
 from integrity.permissions import PermissionRequiredMixin, has_perm
-from integrity.tenancy import get_scoped_object_or_404, visible_tenant_ids
+from integrity.tenancy import get_scoped_object_or_404, reads_several_tenants, visible_tenant_ids
 from integrity.workdays import is_workday, overrides_for
 from integrity.xlsx import write_workbook
 
@@ -74,11 +72,6 @@ def section_tabs(request, pages, active: str) -> list[dict]:
     ]
 
 
-def reads_several_tenants(user) -> bool:
-    ids = visible_tenant_ids(user)
-    return ids is None or len(ids) > 1
-
-
 def acting_tenant(request) -> Tenant | None:
     """The jurisdiction a write acts on: the user's own; a platform administrator, who has
     none, names it with `?tenant=<id>` (the pages then show a jurisdiction picker)."""
@@ -98,17 +91,6 @@ def tenant_picker_context(request, tenant) -> dict:
         "picker_tenants": Tenant.objects.writable_by(request.user).order_by("name"),
         "picked_tenant": tenant,
     }
-
-
-def record_export(request, what: str, rows: int) -> None:
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        request=request,
-        user=request.user,
-        what=what,
-        filters=request.GET.dict(),
-        rows=rows,
-    )
 
 
 class FilteredListView(PermissionRequiredMixin, ListView):
@@ -313,7 +295,7 @@ class DomainExportView(DomainListView):
                 domain.description,
             ]
             rows.append([domain.tenant.name, *row] if multi else row)
-        record_export(request, "key_domains", len(rows))
+        log_export(request, what="key_domains", rows=len(rows))
         content = write_workbook([(_("Key domains"), domain_columns(multi), rows)])
         return xlsx_response(content, "key-domains")
 
@@ -467,7 +449,7 @@ class ProblemTypeExportView(ProblemTypeListView):
                 item.description,
             ]
             rows.append([item.tenant.name, *row] if multi else row)
-        record_export(request, "problem_types", len(rows))
+        log_export(request, what="problem_types", rows=len(rows))
         content = write_workbook([(_("Problem types"), problem_type_columns(multi), rows)])
         return xlsx_response(content, "problem-types")
 

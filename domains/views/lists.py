@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from integrity.http import xlsx_response
+from integrity.http import log_export, xlsx_response
 from integrity.tenancy import visible_tenant_ids
 from integrity.xlsx import write_workbook
 
@@ -21,7 +21,6 @@ from .config import (
     ServiceDeleteView,
     ServiceFormView,
     reads_several_tenants,
-    record_export,
 )
 
 # Joint reward and punishment measures -----------------------------------------------------
@@ -69,7 +68,7 @@ class JointMeasureExportView(JointMeasureListView):
                 item.position,
             ]
             rows.append([item.tenant.name, *row] if multi else row)
-        record_export(request, "joint_measures", len(rows))
+        log_export(request, what="joint_measures", rows=len(rows))
         content = write_workbook(
             [(_("Joint reward and punishment measures"), joint_measure_columns(multi), rows)]
         )
@@ -184,7 +183,7 @@ class FourListExportView(FourListView):
                 row = [item.position, item.title, item.description, item.basis]
                 rows.append([item.tenant.name, *row] if multi else row)
             sheets.append((str(label), four_list_columns(multi), rows))
-        record_export(request, "four_lists", len(entries))
+        log_export(request, what="four_lists", rows=len(entries))
         return xlsx_response(write_workbook(sheets), "four-lists")
 
 

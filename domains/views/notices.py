@@ -13,22 +13,15 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from accounts.choices import SecurityEventKind
-from accounts.services import security_event_record
-from integrity.http import form_errors, xlsx_response
+from integrity.http import form_errors, log_export, xlsx_response
 from integrity.permissions import PermissionRequiredMixin, has_perm
-from integrity.tenancy import get_scoped_object_or_404, visible_tenant_ids
+from integrity.tenancy import get_scoped_object_or_404, reads_several_tenants, visible_tenant_ids
 from integrity.xlsx import write_workbook
 
 from .. import selectors, services
 from ..choices import NoticeStatus
 from ..forms.notices import CaseNoticeFilter, NoticeForm, WithdrawForm
 from ..models import CaseNotice
-
-
-def _multi_tenant(user) -> bool:
-    ids = visible_tenant_ids(user)
-    return ids is None or len(ids) > 1
 
 
 class NoticeListView(PermissionRequiredMixin, ListView):
@@ -55,7 +48,7 @@ class NoticeListView(PermissionRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["multi_tenant"] = _multi_tenant(self.request.user)
+        context["multi_tenant"] = reads_several_tenants(self.request.user)
         context["can_compose"] = has_perm(self.request.user, "notice.compose")
         return context
 
@@ -63,15 +56,8 @@ class NoticeListView(PermissionRequiredMixin, ListView):
 class NoticeExportView(NoticeListView):
     def get(self, request, *args, **kwargs):
         queryset = self.get_queryset()
-        multi = _multi_tenant(request.user)
-        security_event_record(
-            kind=SecurityEventKind.EXPORT,
-            request=request,
-            user=request.user,
-            what="case-notices",
-            filters=request.GET.dict(),
-            rows=queryset.count(),
-        )
+        multi = reads_several_tenants(request.user)
+        log_export(request, what="case-notices", rows=queryset.count())
 
         def when(value):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""

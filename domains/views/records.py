@@ -21,11 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
-from accounts.choices import SecurityEventKind
-from accounts.services import security_event_record
-from integrity.http import form_errors, xlsx_response
+from integrity.http import form_errors, log_export, xlsx_response
 from integrity.permissions import PermissionRequiredMixin, has_perm
-from integrity.tenancy import get_scoped_object_or_404, visible_tenant_ids
+from integrity.tenancy import get_scoped_object_or_404, reads_several_tenants
 from integrity.xlsx import write_workbook
 
 from .. import selectors, services
@@ -61,11 +59,6 @@ PUBLICITY_LABELS = {
 def sees_personal_data(user) -> bool:
     """Civil servants' names and ID numbers are shown unmasked to the credit office only."""
     return has_perm(user, "person_file.view")
-
-
-def reads_several_tenants(user) -> bool:
-    ids = visible_tenant_ids(user)
-    return ids is None or len(ids) > 1
 
 
 def _present(record, user, today):
@@ -175,14 +168,7 @@ class RecordExportView(RecordListView):
             [value(_present(record, request.user, today)) for _label, value in columns]
             for record in records
         ]
-        security_event_record(
-            kind=SecurityEventKind.EXPORT,
-            request=request,
-            user=request.user,
-            what="trust_records",
-            filters=request.GET.dict(),
-            rows=len(rows),
-        )
+        log_export(request, what="trust_records", rows=len(rows))
         content = write_workbook(
             [(_("Failure-of-trust records"), [label for label, _value in columns], rows)]
         )

@@ -14,11 +14,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from accounts.choices import SecurityEventKind
-from accounts.services import security_event_record
-from integrity.http import form_errors, xlsx_response
+from integrity.http import form_errors, log_export, xlsx_response
 from integrity.permissions import PermissionRequiredMixin, has_perm
-from integrity.tenancy import get_scoped_object_or_404, visible_tenant_ids
+from integrity.tenancy import get_scoped_object_or_404, reads_several_tenants, visible_tenant_ids
 from integrity.xlsx import write_workbook
 
 from .. import selectors, services
@@ -33,11 +31,6 @@ def days_left(credit_request: CreditRequest, today) -> int | None:
     if credit_request.status != RequestStatus.PENDING:
         return None
     return (credit_request.deadline - today).days
-
-
-def _multi_tenant(user) -> bool:
-    ids = visible_tenant_ids(user)
-    return ids is None or len(ids) > 1
 
 
 class RequestListView(PermissionRequiredMixin, ListView):
@@ -72,22 +65,15 @@ class RequestListView(PermissionRequiredMixin, ListView):
             item.days_left = days_left(item, today)
             item.days_overdue = -item.days_left if (item.days_left or 0) < 0 else 0
         context["filter"] = self.filterset
-        context["multi_tenant"] = _multi_tenant(self.request.user)
+        context["multi_tenant"] = reads_several_tenants(self.request.user)
         return context
 
 
 class RequestExportView(RequestListView):
     def get(self, request, *args, **kwargs):
         queryset = self.get_queryset()
-        multi = _multi_tenant(request.user)
-        security_event_record(
-            kind=SecurityEventKind.EXPORT,
-            request=request,
-            user=request.user,
-            what="credit-requests",
-            filters=request.GET.dict(),
-            rows=queryset.count(),
-        )
+        multi = reads_several_tenants(request.user)
+        log_export(request, what="credit-requests", rows=queryset.count())
         today = timezone.localdate()
         headers = [
             _("Receipt code"),
