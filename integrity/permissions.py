@@ -43,6 +43,16 @@ MATRIX: dict[str, frozenset[str]] = {
     "notice.publish": frozenset({PA, OA}),
     "lists.view": frozenset({PA, OA, OS, CV, AC, AL, EV}),
     "lists.manage": frozenset({PA, OA, OS}),
+    "complaint.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "complaint.handle": frozenset({PA, OA, OS}),
+    "complaint.reply": frozenset({AC, AL}),
+    "complaint.import": frozenset({PA, OA, OS}),
+    "supervision.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "supervision.manage": frozenset({PA, OA, OS}),
+    "evaluation.assign": frozenset({PA, OA, OS}),
+    "evaluation.view": frozenset({PA, OA, OS, CV, EV}),
+    "evaluation.score": frozenset({EV}),
+    "evaluation.decide": frozenset({PA, OA, OS}),
 }
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "integrity",
     "accounts",
     "domains",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-records": {"task": "domains.expire_records", "schedule": crontab(hour=1, minute=5)},
+    "flag-overdue-complaints": {
+        "task": "supervision.flag_overdue_complaints",
+        "schedule": crontab(hour=1, minute=15),
+    },
 }
 
 # E-mail: SMTP in production (EMAIL_HOST…), the console in development.

@@ -6,6 +6,9 @@ path to that agency (`scope_agency`). Views and API viewsets never filter by ten
 they ask for `Model.objects.for_user(user)` (what the user may read) or `.writable_by(user)` (what
 the user may change), through the base classes in this module and in `integrity.api`.
 
+A model may also name `scope_evaluator`, the path to the evaluator a row was assigned to: a
+third-party evaluator then sees only those rows.
+
 Reading: a platform admin reads everything; users of a county read their county; users of a city
 also read the counties below it (read-only); agency roles read only their own agency's rows.
 Writing: only rows of the user's own tenant (all tenants for the platform admin); agency roles only
@@ -66,6 +69,11 @@ class TenantScopedQuerySet(models.QuerySet):
         if tenant_ids is not None:
             qs = qs.filter(**{f"{model.scope_tenant}__in": tenant_ids})
         agency_path = getattr(model, "scope_agency", None)
+        evaluator_path = getattr(model, "scope_evaluator", None)
+        authenticated = getattr(user, "is_authenticated", False)
+        if evaluator_path and authenticated and user.role == Role.EVALUATOR:
+            # A third-party evaluator sees only what the office assigned to it.
+            return qs.filter(**{evaluator_path: user})
         if getattr(user, "is_authenticated", False) and user.role in AGENCY_ROLES:
             if agency_path is None:
                 return qs if getattr(model, "agency_roles_read_tenant", False) else qs.none()

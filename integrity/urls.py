@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("domains.urls")),
     path("public/", include("domains.public_urls")),
+    path("", include("supervision.urls")),
+    path("public/", include("supervision.public_urls")),
     path("api/v1/", include((api_v1, "v1"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(settings.ADMIN_URL, admin.site.urls),

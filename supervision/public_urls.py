@@ -1,0 +1,5 @@
+from .views import public
+
+app_name = "public-complaints"
+
+urlpatterns = public.urlpatterns

@@ -1,0 +1,5 @@
+from .views import complaints, evaluation, items
+
+app_name = "supervision"
+
+urlpatterns = [*complaints.urlpatterns, *items.urlpatterns, *evaluation.urlpatterns]
