@@ -9,6 +9,7 @@ from . import views
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("domains.api.urls")),
+    path("", include("supervision.api.urls")),
 ]
 
 urlpatterns = [

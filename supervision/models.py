@@ -62,25 +62,37 @@ class Complaint(AgencyItem):
     receipt_code = models.CharField(_("receipt code"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     source_reference = models.CharField(
-        _("hotline ticket number"), max_length=60, blank=True,
+        _("hotline ticket number"),
+        max_length=60,
+        blank=True,
         help_text=_("The number the hotline gave the call, used to recognise re-imports."),
     )
     agency = _agency_fk("complaints")
     domain = models.ForeignKey(
-        "domains.KeyDomain", verbose_name=_("key domain"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        "domains.KeyDomain",
+        verbose_name=_("key domain"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     title = models.CharField(_("subject"), max_length=200)
     content = models.TextField(_("what happened"))
     amount = models.DecimalField(
-        _("amount involved (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("amount involved (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     occurred_on = models.DateField(_("date of the events"), null=True, blank=True)
     complainant_name = models.CharField(_("complainant"), max_length=60, blank=True)
     complainant_phone = models.CharField(_("complainant's phone"), max_length=30, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=ComplaintStatus.choices,
+        _("status"),
+        max_length=10,
+        choices=ComplaintStatus.choices,
         default=ComplaintStatus.RECEIVED,
     )
     received_on = models.DateField(_("received on"))
@@ -97,12 +109,20 @@ class Complaint(AgencyItem):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
     trust_record = models.OneToOneField(
-        "domains.TrustRecord", verbose_name=_("failure-of-trust record"),
-        on_delete=models.SET_NULL, null=True, blank=True, related_name="source_complaint",
+        "domains.TrustRecord",
+        verbose_name=_("failure-of-trust record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="source_complaint",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -133,7 +153,9 @@ class ComplaintAttachment(AttachmentBase):
 
     tenant = _tenant_fk()
     complaint = models.ForeignKey(
-        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE,
+        Complaint,
+        verbose_name=_("complaint"),
+        on_delete=models.CASCADE,
         related_name="attachments",
     )
     from_agency = models.BooleanField(_("from the agency"), default=False)
@@ -228,7 +250,11 @@ class Judgment(AgencyItem):
     due_on = models.DateField(_("to be performed by"))
     executed_on = models.DateField(_("performed on"), null=True, blank=True)
     amount = models.DecimalField(
-        _("amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     note = models.TextField(_("note"), blank=True)
@@ -280,7 +306,11 @@ class DebtorListing(AgencyItem):
     listed_on = models.DateField(_("listed on"))
     removed_on = models.DateField(_("removed on"), null=True, blank=True)
     amount = models.DecimalField(
-        _("amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
 
@@ -304,7 +334,9 @@ class EvaluationAssignment(models.Model):
 
     tenant = _tenant_fk()
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("evaluator"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator"),
+        on_delete=models.PROTECT,
         related_name="evaluation_assignments",
     )
     title = models.CharField(_("title"), max_length=200)
@@ -335,8 +367,7 @@ class EvaluationAssignment(models.Model):
 
 @audited()
 class AssignedAgency(models.Model):
-    assignment = models.ForeignKey(EvaluationAssignment, on_delete=models.CASCADE,
-                                   related_name="+")
+    assignment = models.ForeignKey(EvaluationAssignment, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(AGENCY, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -354,24 +385,34 @@ class EvaluationScore(models.Model):
 
     tenant = _tenant_fk()
     assignment = models.ForeignKey(
-        EvaluationAssignment, verbose_name=_("assignment"), on_delete=models.CASCADE,
+        EvaluationAssignment,
+        verbose_name=_("assignment"),
+        on_delete=models.CASCADE,
         related_name="scores",
     )
     agency = _agency_fk("evaluation_scores")
     score = models.DecimalField(
-        _("score"), max_digits=5, decimal_places=2,
+        _("score"),
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     comments = models.TextField(_("comments"), blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=EvaluationStatus.choices,
+        _("status"),
+        max_length=10,
+        choices=EvaluationStatus.choices,
         default=EvaluationStatus.SUBMITTED,
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = TenantScopedQuerySet.as_manager()
@@ -397,7 +438,9 @@ class EvaluationReport(AttachmentBase):
 
     tenant = _tenant_fk()
     score = models.ForeignKey(
-        EvaluationScore, verbose_name=_("score"), on_delete=models.CASCADE,
+        EvaluationScore,
+        verbose_name=_("score"),
+        on_delete=models.CASCADE,
         related_name="reports",
     )
 

@@ -31,8 +31,7 @@ FIGURES: dict[str, str] = {
     "complaints_founded": "of those, verified founded or partly founded",
     "complaints_due": "complaints whose reply deadline falls in the period",
     "complaints_replied_on_time": "of those, replied by the agency on or before the deadline",
-    "proposals_due": "NPC suggestions and CPPCC proposals whose reply deadline falls in the "
-    "period",
+    "proposals_due": "NPC suggestions and CPPCC proposals whose reply deadline falls in the period",
     "proposals_replied_on_time": "of those, replied on or before the deadline",
     "proposals_rated": "items replied in the period that the deputy rated",
     "proposals_satisfied": "of those, rated satisfied or basically satisfied",
@@ -43,8 +42,7 @@ FIGURES: dict[str, str] = {
     "judgments_executed_on_time": "of those, performed on or before the due date",
     "suggestions_due": "judicial suggestions whose answer is due in the period",
     "suggestions_answered_on_time": "of those, answered on or before the due date",
-    "debtor_listings_active": "dishonest-judgment-debtor listings active at the end of the "
-    "period",
+    "debtor_listings_active": "dishonest-judgment-debtor listings active at the end of the period",
     "third_party_score": "average of the accepted third-party scores of assignments ending in "
     "the period (0-100; None when there is none)",
 }
@@ -70,8 +68,9 @@ def agency_figures(*, tenant, start: date, end: date) -> dict[int, dict[str, obj
             complaints_due=Count("id", filter=Q(reply_deadline__range=(start, end))),
             complaints_replied_on_time=Count(
                 "id",
-                filter=Q(reply_deadline__range=(start, end),
-                         replied_at__date__lte=F("reply_deadline")),
+                filter=Q(
+                    reply_deadline__range=(start, end), replied_at__date__lte=F("reply_deadline")
+                ),
             ),
         ),
         _by_agency(
@@ -79,17 +78,17 @@ def agency_figures(*, tenant, start: date, end: date) -> dict[int, dict[str, obj
             proposals_due=Count("id", filter=Q(reply_deadline__range=(start, end))),
             proposals_replied_on_time=Count(
                 "id",
-                filter=Q(reply_deadline__range=(start, end),
-                         replied_on__lte=F("reply_deadline")),
+                filter=Q(reply_deadline__range=(start, end), replied_on__lte=F("reply_deadline")),
             ),
             proposals_rated=Count(
                 "id", filter=Q(replied_on__range=(start, end)) & ~Q(satisfaction="")
             ),
             proposals_satisfied=Count(
                 "id",
-                filter=Q(replied_on__range=(start, end),
-                         satisfaction__in=[Satisfaction.SATISFIED,
-                                           Satisfaction.BASICALLY_SATISFIED]),
+                filter=Q(
+                    replied_on__range=(start, end),
+                    satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED],
+                ),
             ),
         ),
         _by_agency(
@@ -99,8 +98,11 @@ def agency_figures(*, tenant, start: date, end: date) -> dict[int, dict[str, obj
             ),
             court_appearances_made=Count(
                 "id",
-                filter=Q(hearing_date__range=(start, end), head_appearance_required=True,
-                         head_appeared=True),
+                filter=Q(
+                    hearing_date__range=(start, end),
+                    head_appearance_required=True,
+                    head_appeared=True,
+                ),
             ),
         ),
         _by_agency(
@@ -121,16 +123,16 @@ def agency_figures(*, tenant, start: date, end: date) -> dict[int, dict[str, obj
             DebtorListing.objects.filter(**in_period),
             debtor_listings_active=Count(
                 "id",
-                filter=Q(listed_on__lte=end)
-                & (Q(removed_on__isnull=True) | Q(removed_on__gt=end)),
+                filter=Q(listed_on__lte=end) & (Q(removed_on__isnull=True) | Q(removed_on__gt=end)),
             ),
         ),
         _by_agency(
             EvaluationScore.objects.filter(**in_period),
             third_party_score=Avg(
                 "score",
-                filter=Q(status=EvaluationStatus.ACCEPTED,
-                         assignment__period_end__range=(start, end)),
+                filter=Q(
+                    status=EvaluationStatus.ACCEPTED, assignment__period_end__range=(start, end)
+                ),
             ),
         ),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,10 +36,17 @@ DEFAULT_REPLY_DAYS = 15
 DEFAULT_PROPOSAL_MONTHS = 3
 
 
+def _current(instance, field: str):
+    try:
+        return getattr(instance, field)
+    except ObjectDoesNotExist:  # a required relation not set yet on a new row
+        return None
+
+
 def _apply(instance, data: dict, fields) -> list[str]:
     changed = []
     for field in fields:
-        if field in data and getattr(instance, field) != data[field]:
+        if field in data and _current(instance, field) != data[field]:
             setattr(instance, field, data[field])
             changed.append(field)
     return changed
@@ -55,9 +62,19 @@ def _new_receipt_code() -> str:
 
 # Complaints -------------------------------------------------------------------------------
 
-COMPLAINT_FIELDS = ("channel", "source_reference", "agency", "domain", "title", "content",
-                    "amount", "occurred_on", "complainant_name", "complainant_phone",
-                    "received_on")
+COMPLAINT_FIELDS = (
+    "channel",
+    "source_reference",
+    "agency",
+    "domain",
+    "title",
+    "content",
+    "amount",
+    "occurred_on",
+    "complainant_name",
+    "complainant_phone",
+    "received_on",
+)
 
 
 def _complaint(tenant: Tenant, data: dict, actor: User | None) -> Complaint:
@@ -99,12 +116,18 @@ def complaints_import(*, tenant: Tenant, rows: list[dict], actor: User) -> int:
     return len(complaints)
 
 
-def complaint_attach(*, complaint: Complaint, uploaded, actor: User | None,
-                     from_agency: bool = False) -> ComplaintAttachment:
+def complaint_attach(
+    *, complaint: Complaint, uploaded, actor: User | None, from_agency: bool = False
+) -> ComplaintAttachment:
     name, content_type = validate_upload(uploaded)
     attachment = ComplaintAttachment(
-        tenant_id=complaint.tenant_id, complaint=complaint, from_agency=from_agency,
-        original_name=name, content_type=content_type, size=uploaded.size, uploaded_by=actor,
+        tenant_id=complaint.tenant_id,
+        complaint=complaint,
+        from_agency=from_agency,
+        original_name=name,
+        content_type=content_type,
+        size=uploaded.size,
+        uploaded_by=actor,
     )
     attachment.file.save(name, uploaded, save=False)
     attachment.save()
@@ -117,8 +140,13 @@ def _require(complaint: Complaint, *statuses: str) -> None:
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, actor: User, agency: Agency | None = None,
-                     reply_deadline: date | None = None) -> Complaint:
+def complaint_assign(
+    *,
+    complaint: Complaint,
+    actor: User,
+    agency: Agency | None = None,
+    reply_deadline: date | None = None,
+) -> Complaint:
     """转办: to the agency, with a reply deadline (15 days by default)."""
     _require(complaint, ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED)
     if agency is not None:
@@ -156,8 +184,9 @@ def complaint_reply(*, complaint: Complaint, reply: str, actor: User, files=()) 
 
 
 @transaction.atomic
-def complaint_send_back(*, complaint: Complaint, note: str, actor: User,
-                        reply_deadline: date | None = None) -> Complaint:
+def complaint_send_back(
+    *, complaint: Complaint, note: str, actor: User, reply_deadline: date | None = None
+) -> Complaint:
     """The office returns an insufficient reply to the agency."""
     _require(complaint, ComplaintStatus.REPLIED)
     if not note.strip():
@@ -169,8 +198,9 @@ def complaint_send_back(*, complaint: Complaint, note: str, actor: User,
 
 
 @transaction.atomic
-def complaint_verify(*, complaint: Complaint, verification: str, note: str, actor: User
-                     ) -> Complaint:
+def complaint_verify(
+    *, complaint: Complaint, verification: str, note: str, actor: User
+) -> Complaint:
     """属实 / 部分属实 / 不属实, with the findings."""
     _require(complaint, ComplaintStatus.REPLIED, ComplaintStatus.RECEIVED)
     if not note.strip():
@@ -232,14 +262,47 @@ def complaints_flag_overdue(*, today: date | None = None) -> int:
 # NPC/CPPCC items and judicial supervision ------------------------------------------------
 
 ITEM_FIELDS = {
-    Proposal: ("agency", "kind", "number", "title", "assigned_on", "reply_deadline",
-               "replied_on", "satisfaction", "note"),
-    LitigationCase: ("agency", "case_number", "court", "cause", "hearing_date",
-                     "head_appearance_required", "head_appeared", "note"),
-    Judgment: ("agency", "kind", "case_number", "authority", "effective_on", "due_on",
-               "executed_on", "amount", "note"),
-    JudicialSuggestion: ("agency", "number", "court", "received_on", "due_on", "answered_on",
-                         "content"),
+    Proposal: (
+        "agency",
+        "kind",
+        "number",
+        "title",
+        "assigned_on",
+        "reply_deadline",
+        "replied_on",
+        "satisfaction",
+        "note",
+    ),
+    LitigationCase: (
+        "agency",
+        "case_number",
+        "court",
+        "cause",
+        "hearing_date",
+        "head_appearance_required",
+        "head_appeared",
+        "note",
+    ),
+    Judgment: (
+        "agency",
+        "kind",
+        "case_number",
+        "authority",
+        "effective_on",
+        "due_on",
+        "executed_on",
+        "amount",
+        "note",
+    ),
+    JudicialSuggestion: (
+        "agency",
+        "number",
+        "court",
+        "received_on",
+        "due_on",
+        "answered_on",
+        "content",
+    ),
     DebtorListing: ("agency", "case_number", "court", "listed_on", "removed_on", "amount"),
 }
 
@@ -271,16 +334,17 @@ def item_delete(*, item, actor: User) -> None:
 
 
 @transaction.atomic
-def assignment_save(*, tenant: Tenant, data: dict, actor: User,
-                    assignment: EvaluationAssignment | None = None) -> EvaluationAssignment:
+def assignment_save(
+    *, tenant: Tenant, data: dict, actor: User, assignment: EvaluationAssignment | None = None
+) -> EvaluationAssignment:
     assignment = assignment or EvaluationAssignment(tenant=tenant)
     _apply(assignment, data, ("evaluator", "title", "period_start", "period_end"))
     if assignment.evaluator_id and (
-        assignment.evaluator.role != Role.EVALUATOR
-        or assignment.evaluator.tenant_id != tenant.pk
+        assignment.evaluator.role != Role.EVALUATOR or assignment.evaluator.tenant_id != tenant.pk
     ):
-        raise ValidationError({"evaluator": _("Choose a third-party evaluator of this "
-                                              "jurisdiction.")})
+        raise ValidationError(
+            {"evaluator": _("Choose a third-party evaluator of this jurisdiction.")}
+        )
     assignment.full_clean()
     assignment.save()
     if "agencies" in data:
@@ -294,8 +358,15 @@ def assignment_save(*, tenant: Tenant, data: dict, actor: User,
 
 
 @transaction.atomic
-def score_submit(*, assignment: EvaluationAssignment, agency: Agency, score, comments: str,
-                 actor: User, report=None) -> EvaluationScore:
+def score_submit(
+    *,
+    assignment: EvaluationAssignment,
+    agency: Agency,
+    score,
+    comments: str,
+    actor: User,
+    report=None,
+) -> EvaluationScore:
     """The evaluator scores an agency it was assigned; resubmitting replaces a rejected or
     pending score (an accepted one is final)."""
     if actor.pk != assignment.evaluator_id:
@@ -305,8 +376,9 @@ def score_submit(*, assignment: EvaluationAssignment, agency: Agency, score, com
     existing = EvaluationScore.objects.filter(assignment=assignment, agency=agency).first()
     if existing and existing.status == EvaluationStatus.ACCEPTED:
         raise ValidationError(_("The office has accepted this score; it can no longer change."))
-    item = existing or EvaluationScore(tenant_id=assignment.tenant_id, assignment=assignment,
-                                       agency=agency)
+    item = existing or EvaluationScore(
+        tenant_id=assignment.tenant_id, assignment=assignment, agency=agency
+    )
     item.score = score
     item.comments = comments
     item.status = EvaluationStatus.SUBMITTED
@@ -315,17 +387,23 @@ def score_submit(*, assignment: EvaluationAssignment, agency: Agency, score, com
     item.save()
     if report is not None:
         name, content_type = validate_upload(report)
-        attachment = EvaluationReport(tenant_id=item.tenant_id, score=item, original_name=name,
-                                      content_type=content_type, size=report.size,
-                                      uploaded_by=actor)
+        attachment = EvaluationReport(
+            tenant_id=item.tenant_id,
+            score=item,
+            original_name=name,
+            content_type=content_type,
+            size=report.size,
+            uploaded_by=actor,
+        )
         attachment.file.save(name, report, save=False)
         attachment.save()
     return item
 
 
 @transaction.atomic
-def score_decide(*, score: EvaluationScore, accept: bool, reason: str, actor: User
-                 ) -> EvaluationScore:
+def score_decide(
+    *, score: EvaluationScore, accept: bool, reason: str, actor: User
+) -> EvaluationScore:
     """The office accepts a score or rejects it with a reason."""
     if score.status != EvaluationStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted score can be decided."))
@@ -337,3 +415,27 @@ def score_decide(*, score: EvaluationScore, accept: bool, reason: str, actor: Us
     score.save(update_fields=["status", "rejection_reason", "decided_by"])
     return score
 
+
+# Third-party evaluation: editing an assignment (area: items and evaluation, helper h10) -----
+
+
+@transaction.atomic
+def assignment_update(
+    *, assignment: EvaluationAssignment, data: dict, actor: User
+) -> EvaluationAssignment:
+    """Edit an assignment without orphaning what was scored: once a score exists the evaluator
+    stays the same, and an agency that has a score stays assigned."""
+    scored = set(
+        EvaluationScore.objects.filter(assignment=assignment).values_list("agency_id", flat=True)
+    )
+    if scored:
+        evaluator = data.get("evaluator")
+        if evaluator is not None and evaluator.pk != assignment.evaluator_id:
+            raise ValidationError(
+                {"evaluator": _("The evaluator has already scored: it cannot be replaced.")}
+            )
+        if "agencies" in data and not scored <= {agency.pk for agency in data["agencies"]}:
+            raise ValidationError(
+                {"agencies": _("Agencies that have a score stay in the assignment.")}
+            )
+    return assignment_save(tenant=assignment.tenant, data=data, actor=actor, assignment=assignment)

@@ -188,3 +188,7 @@ class Command(BaseCommand):
         from domains import demo as domains_demo
 
         domains_demo.seed(fengning, longhua)
+
+        from supervision import demo as supervision_demo
+
+        supervision_demo.seed(fengning)
