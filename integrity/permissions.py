@@ -101,6 +101,19 @@ NAVIGATION = [
         ],
     ),
     (
+        _("Supervision"),
+        [
+            (_("Complaints"), "supervision:complaint-list", "complaint.view"),
+            (
+                _("Suggestions and judicial supervision"),
+                "supervision:proposal-list",
+                "supervision.view",
+            ),
+            (_("Per-agency summary"), "supervision:summary", "supervision.view"),
+            (_("Third-party evaluation"), "supervision:assignment-list", "evaluation.view"),
+        ],
+    ),
+    (
         _("Configuration"),
         [
             (_("Agencies"), "accounts:agency-list", "agency.view"),

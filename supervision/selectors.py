@@ -68,9 +68,11 @@ def agency_figures(*, tenant, start: date, end: date) -> dict[int, dict[str, obj
             complaints_due=Count("id", filter=Q(reply_deadline__range=(start, end))),
             complaints_replied_on_time=Count(
                 "id",
+                # A reply the office sent back (assigned again) is no reply until the next one.
                 filter=Q(
                     reply_deadline__range=(start, end), replied_at__date__lte=F("reply_deadline")
-                ),
+                )
+                & ~Q(status__in=[ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED]),
             ),
         ),
         _by_agency(
