@@ -70,3 +70,11 @@ def test_login_page_is_chinese(client, db):
     assert "登录" in page
     assert "Log in" not in page
     assert "Username" not in page
+
+
+def test_chinese_even_when_the_browser_asks_for_english(client, db):
+    """Headless browsers and some intranet machines send Accept-Language: en-US; the platform
+    still speaks Chinese."""
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page
+    assert "Log in" not in page

@@ -99,6 +99,7 @@ class ComplaintListView(PermissionRequiredMixin, ListView):
             can_log=has_perm(user, "complaint.handle") and user.tenant_id is not None,
             can_import=has_perm(user, "complaint.import") and user.tenant_id is not None,
             counts=selectors.open_complaint_counts(user),
+            sees_complainant=sees_complainant(user),
         )
         return context
 
@@ -108,8 +109,9 @@ def complaint_columns(*, multi_tenant: bool, complainant: bool):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
     columns = [(_("Jurisdiction"), lambda c: c.tenant.name)] if multi_tenant else []
+    # The receipt code is the complainant's key to the reply: office roles only, like the name.
+    columns += [(_("Receipt code"), lambda c: c.receipt_code)] if complainant else []
     columns += [
-        (_("Receipt code"), lambda c: c.receipt_code),
         (_("Channel"), lambda c: str(c.get_channel_display())),
         (_("Hotline ticket number"), lambda c: c.source_reference),
         (_("Received on"), lambda c: c.received_on),

@@ -142,6 +142,22 @@ def test_export_has_complainant_for_office_only(client, county):
         assert len(rows) == expected, user
 
 
+def test_receipt_code_is_shown_to_the_office_only(client, county):
+    """The receipt code is the complainant's key to the reply: the agency never gets it."""
+    w = county
+    complaint = make_complaint(w.a1, ComplaintStatus.ASSIGNED)
+    login(client, w.office_staff_a)
+    assert complaint.receipt_code in client.get("/complaints/").text
+    assert complaint.receipt_code in client.get(f"/complaints/{complaint.pk}/").text
+    for user in (w.clerk_a1, w.leader_a1, w.city_viewer):
+        client.force_login(user)
+        for url in ("/complaints/", f"/complaints/{complaint.pk}/"):
+            assert complaint.receipt_code not in client.get(url).text, (user, url)
+        headers, rows = _sheet(client.get(EXPORT))
+        flat = " ".join(str(v) for row in rows for v in row)
+        assert complaint.receipt_code not in flat
+
+
 def test_permissions_on_lists_and_forms(client, county):
     w = county
     login(client, w.evaluator_a)
