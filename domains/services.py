@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, Tenant, User
-from integrity.attachments import validate_upload
+from integrity.attachments import store_upload
 from integrity.workdays import add_workdays
 
 from . import defaults, rules
@@ -387,18 +387,11 @@ def measure_delete(*, measure: PunishmentMeasure, actor: User) -> None:
 @transaction.atomic
 def attachment_add(*, parent, uploaded, actor: User):
     """Attach an uploaded file to a record or a commitment (checked by type and content)."""
-    name, content_type = validate_upload(uploaded)
     if isinstance(parent, TrustRecord):
         attachment = RecordAttachment(tenant_id=parent.tenant_id, record=parent)
     else:
         attachment = CommitmentAttachment(tenant_id=parent.tenant_id, commitment=parent)
-    attachment.original_name = name
-    attachment.content_type = content_type
-    attachment.size = uploaded.size
-    attachment.uploaded_by = actor
-    attachment.file.save(name, uploaded, save=False)
-    attachment.save()
-    return attachment
+    return store_upload(attachment, uploaded, actor=actor)
 
 
 # Objections and repair --------------------------------------------------------------------

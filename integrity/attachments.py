@@ -83,6 +83,19 @@ def validate_upload(uploaded) -> tuple[str, str]:
     return name, CONTENT_TYPES[ext]
 
 
+def store_upload(attachment, uploaded, *, actor):
+    """Check an upload (validate_upload) and save it as `attachment`, a new instance of an
+    AttachmentBase model whose tenant and parent are already set."""
+    name, content_type = validate_upload(uploaded)
+    attachment.original_name = name
+    attachment.content_type = content_type
+    attachment.size = uploaded.size
+    attachment.uploaded_by = actor
+    attachment.file.save(name, uploaded, save=False)
+    attachment.save()
+    return attachment
+
+
 def _upload_to(instance, filename: str) -> str:
     ext = os.path.splitext(filename)[1].lower()
     return (

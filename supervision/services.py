@@ -14,7 +14,7 @@ from accounts.choices import Role
 from accounts.models import Agency, Tenant, User
 from domains import rules as domain_rules
 from domains.services import record_create
-from integrity.attachments import validate_upload
+from integrity.attachments import store_upload
 
 from .choices import FOUNDED, Channel, ComplaintStatus, EvaluationStatus
 from .models import (
@@ -119,19 +119,10 @@ def complaints_import(*, tenant: Tenant, rows: list[dict], actor: User) -> int:
 def complaint_attach(
     *, complaint: Complaint, uploaded, actor: User | None, from_agency: bool = False
 ) -> ComplaintAttachment:
-    name, content_type = validate_upload(uploaded)
     attachment = ComplaintAttachment(
-        tenant_id=complaint.tenant_id,
-        complaint=complaint,
-        from_agency=from_agency,
-        original_name=name,
-        content_type=content_type,
-        size=uploaded.size,
-        uploaded_by=actor,
+        tenant_id=complaint.tenant_id, complaint=complaint, from_agency=from_agency
     )
-    attachment.file.save(name, uploaded, save=False)
-    attachment.save()
-    return attachment
+    return store_upload(attachment, uploaded, actor=actor)
 
 
 def _require(complaint: Complaint, *statuses: str) -> None:
@@ -386,17 +377,7 @@ def score_submit(
     item.full_clean()
     item.save()
     if report is not None:
-        name, content_type = validate_upload(report)
-        attachment = EvaluationReport(
-            tenant_id=item.tenant_id,
-            score=item,
-            original_name=name,
-            content_type=content_type,
-            size=report.size,
-            uploaded_by=actor,
-        )
-        attachment.file.save(name, report, save=False)
-        attachment.save()
+        store_upload(EvaluationReport(tenant_id=item.tenant_id, score=item), report, actor=actor)
     return item
 
 
