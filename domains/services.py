@@ -118,6 +118,10 @@ def domain_save(
             agencies = list(data[field])
             if any(a.tenant_id != tenant.pk for a in agencies):
                 raise ValidationError({field: _("Choose agencies of this jurisdiction.")})
+            # A unit deactivated since it was assigned may stay; a new one must be active.
+            current = set(getattr(domain, field).values_list("pk", flat=True))
+            if any(not a.is_active and a.pk not in current for a in agencies):
+                raise ValidationError({field: _("Choose agencies of this jurisdiction.")})
             getattr(domain, field).set(agencies)
     return domain
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,7 +112,14 @@ def complaint_log(*, tenant: Tenant, data: dict, actor: User) -> Complaint:
 def complaints_import(*, tenant: Tenant, rows: list[dict], actor: User) -> int:
     """All or nothing: rows were validated by the caller; any error rolls everything back."""
     complaints = [_complaint(tenant, row, actor) for row in rows]
-    Complaint.objects.bulk_create(complaints)
+    try:
+        with transaction.atomic():
+            Complaint.objects.bulk_create(complaints)
+    except IntegrityError:
+        # Another import of the same tickets committed between validation and insert.
+        raise ValidationError(
+            _("Some hotline tickets of this file were imported meanwhile. Nothing was imported.")
+        ) from None
     return len(complaints)
 
 

@@ -772,3 +772,31 @@ def test_the_domain_list_query_count_does_not_grow_with_rows(
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/domains/")
+
+
+def test_a_deactivated_agency_cannot_be_newly_assigned_but_may_stay(world):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import agency_set_active
+    from domains import services
+    from domains.models import KeyDomain
+    from tests.factories import ensure_defaults
+
+    ensure_defaults(world.county_a)
+    domain = KeyDomain.objects.filter(tenant=world.county_a).first()
+    services.domain_save(
+        tenant=world.county_a, domain=domain, actor=None, data={"lead_units": [world.a1]}
+    )
+    agency_set_active(agency=world.a1, active=False, actor=None)
+    agency_set_active(agency=world.a2, active=False, actor=None)
+    services.domain_save(
+        tenant=world.county_a, domain=domain, actor=None, data={"lead_units": [world.a1]}
+    )
+    with pytest.raises(ValidationError):
+        services.domain_save(
+            tenant=world.county_a,
+            domain=domain,
+            actor=None,
+            data={"lead_units": [world.a1, world.a2]},
+        )
+    assert list(domain.lead_units.all()) == [world.a1]

@@ -264,3 +264,27 @@ def test_only_the_office_imports(client, county):
     assert not Complaint.objects.exists()
     client.force_login(w.office_admin_a)
     assert client.get(IMPORT).status_code == 200
+
+
+def test_tickets_imported_meanwhile_give_an_error_and_write_nothing(county):
+    """Two people importing the same hotline export: the second import fails cleanly."""
+    from django.core.exceptions import ValidationError
+
+    from supervision import services
+    from supervision.models import Complaint
+
+    w = county
+    rows = [
+        {
+            "channel": "hotline_12345",
+            "source_reference": "T-1",
+            "agency": w.a1,
+            "title": "拖欠工程款",
+            "content": "拖欠工程款三个月。",
+        }
+    ]
+    services.complaints_import(tenant=w.county_a, rows=rows, actor=w.office_staff_a)
+    before = Complaint.objects.count()
+    with pytest.raises(ValidationError):
+        services.complaints_import(tenant=w.county_a, rows=rows, actor=w.office_staff_a)
+    assert Complaint.objects.count() == before
