@@ -3,8 +3,6 @@ seeds and of the national rules. Offices edit all of it."""
 
 from datetime import date
 
-from django.utils.translation import gettext_lazy as _
-
 from .choices import Severity
 
 KEY_DOMAINS = [
@@ -71,4 +69,5 @@ PUBLICITY_RULES = [
     (Severity.GENERAL, True, 3, 12),
     (Severity.SERIOUS, True, 12, 36),
 ]
-PUBLICITY_BASIS = _("National Development and Reform Commission Order No. 36 (2026)")
+# Stored as data on the rule (not a UI string): what the office sees in its own language.
+PUBLICITY_BASIS = "国家发展改革委第36号令（2026年4月1日起施行）"

@@ -94,7 +94,7 @@ def tenant_defaults_ensure(*, tenant: Tenant) -> None:
                 "published_by_default": published,
                 "min_months": min_months,
                 "max_months": max_months,
-                "basis": str(defaults.PUBLICITY_BASIS),
+                "basis": defaults.PUBLICITY_BASIS,
             },
         )
     CreditSettings.objects.get_or_create(tenant=tenant)
