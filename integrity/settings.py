@@ -235,6 +235,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "政务诚信平台 API / Government integrity platform API",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The interactive docs load Swagger UI from our own static files (no CDN on intranets).
+    "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui/favicon-32x32.png",
 }
 
 PGHISTORY_APPEND_ONLY = True

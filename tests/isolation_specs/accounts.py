@@ -36,6 +36,7 @@ NON_OBJECT_URLS = {
     "home",
     "healthz",
     "api-schema",
+    "api-docs",
     "accounts:login",
     "accounts:logout",
     "accounts:password-change",
