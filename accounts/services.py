@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrity.net import client_ip
+from integrity.services import apply_changes
 
 from .choices import Outcome, SecurityEventKind, default_ranking_group
 from .models import Agency, SecurityEvent, Tenant, User
@@ -63,15 +64,6 @@ def _tenant_of(user: User, actor: User | None):
     return user.tenant or (actor.tenant if actor is not None else None)
 
 
-def _apply(instance, data: dict, fields: tuple[str, ...]) -> list[str]:
-    changed = []
-    for field in fields:
-        if field in data and getattr(instance, field) != data[field]:
-            setattr(instance, field, data[field])
-            changed.append(field)
-    return changed
-
-
 # Tenants ----------------------------------------------------------------------------------
 
 
@@ -80,7 +72,7 @@ def tenant_create(*, data: dict, actor: User) -> Tenant:
     from domains.services import tenant_defaults_ensure
 
     tenant = Tenant()
-    _apply(tenant, data, TENANT_FIELDS)
+    apply_changes(tenant, data, TENANT_FIELDS)
     tenant.full_clean()
     tenant.save()
     # A new jurisdiction starts with the default key domains, problem types and rules.
@@ -90,7 +82,7 @@ def tenant_create(*, data: dict, actor: User) -> Tenant:
 
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, data: dict, actor: User) -> Tenant:
-    changed = _apply(tenant, data, TENANT_FIELDS)
+    changed = apply_changes(tenant, data, TENANT_FIELDS)
     if changed:
         tenant.full_clean()
         tenant.save(update_fields=[*changed, "updated_at"])
@@ -108,7 +100,7 @@ def _prepare_agency(agency: Agency, data: dict) -> list[str]:
     explicit = "ranking_group" in data or agency.pk is None or not agency.ranking_group
     if explicit and not data.get("ranking_group") and data.get("kind"):
         data["ranking_group"] = default_ranking_group(data["kind"])
-    return _apply(agency, data, AGENCY_FIELDS)
+    return apply_changes(agency, data, AGENCY_FIELDS)
 
 
 @transaction.atomic
@@ -197,7 +189,7 @@ def _permission_value(user: User, field: str):
 @transaction.atomic
 def user_create(*, data: dict, password: str, actor: User, request=None) -> User:
     user = User(must_change_password=True)
-    _apply(user, data, USER_FIELDS)
+    apply_changes(user, data, USER_FIELDS)
     user.full_clean(exclude=["password"])
     _check_password(password, user)
     user.set_password(password)
@@ -212,7 +204,7 @@ def user_create(*, data: dict, password: str, actor: User, request=None) -> User
 @transaction.atomic
 def user_update(*, user: User, data: dict, actor: User, request=None) -> User:
     before = {f: _permission_value(user, f) for f in PERMISSION_FIELDS}
-    changed = _apply(user, data, USER_FIELDS)
+    changed = apply_changes(user, data, USER_FIELDS)
     if actor is not None and user.pk == actor.pk and {"role", "tenant", "agency"} & set(changed):
         raise ValidationError(_("You cannot change your own role or jurisdiction."))
     if changed:

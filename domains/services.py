@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Agency, Tenant, User
 from integrity.attachments import store_upload
+from integrity.services import apply_changes
 from integrity.workdays import add_workdays
 
 from . import defaults, rules
@@ -44,15 +45,6 @@ from .models import (
     RecordAttachment,
     TrustRecord,
 )
-
-
-def _apply(instance, data: dict, fields) -> list[str]:
-    changed = []
-    for field in fields:
-        if field in data and getattr(instance, field) != data[field]:
-            setattr(instance, field, data[field])
-            changed.append(field)
-    return changed
 
 
 def _save(instance, changed: list[str], *, created: bool) -> None:
@@ -111,7 +103,7 @@ def domain_save(
 ) -> KeyDomain:
     created = domain is None
     domain = domain or KeyDomain(tenant=tenant)
-    changed = _apply(domain, data, DOMAIN_FIELDS)
+    changed = apply_changes(domain, data, DOMAIN_FIELDS)
     _save(domain, changed, created=created)
     for field in ("lead_units", "responsible_units"):
         if field in data:
@@ -135,7 +127,7 @@ def domain_field_save(
 ) -> DomainField:
     created = field is None
     field = field or DomainField(tenant_id=domain.tenant_id, domain=domain)
-    changed = _apply(field, data, FIELD_FIELDS)
+    changed = apply_changes(field, data, FIELD_FIELDS)
     _save(field, changed, created=created)
     return field
 
@@ -154,7 +146,7 @@ def problem_type_save(
 ) -> ProblemType:
     created = problem_type is None
     problem_type = problem_type or ProblemType(tenant=tenant)
-    changed = _apply(problem_type, data, PROBLEM_TYPE_FIELDS)
+    changed = apply_changes(problem_type, data, PROBLEM_TYPE_FIELDS)
     _save(problem_type, changed, created=created)
     return problem_type
 
@@ -177,7 +169,7 @@ def publicity_rule_save(
     already decided keep the window they were given."""
     created = rule is None
     rule = rule or PublicityRule(tenant=tenant)
-    changed = _apply(rule, data, RULE_FIELDS)
+    changed = apply_changes(rule, data, RULE_FIELDS)
     _save(rule, changed, created=created)
     return rule
 
@@ -185,7 +177,7 @@ def publicity_rule_save(
 @transaction.atomic
 def credit_settings_save(*, tenant: Tenant, data: dict, actor: User) -> CreditSettings:
     settings_row, _created = CreditSettings.objects.get_or_create(tenant=tenant)
-    changed = _apply(settings_row, data, ("objection_workdays", "repair_workdays"))
+    changed = apply_changes(settings_row, data, ("objection_workdays", "repair_workdays"))
     _save(settings_row, changed, created=False)
     return settings_row
 
@@ -256,7 +248,7 @@ def _prepare_record(record: TrustRecord, data: dict) -> list[str]:
     for key in ("subject_credit_code", "person_id_number"):
         if data.get(key):
             data[key] = data[key].strip().upper().replace(" ", "")
-    return _apply(record, data, RECORD_FIELDS)
+    return apply_changes(record, data, RECORD_FIELDS)
 
 
 @transaction.atomic
@@ -375,7 +367,7 @@ MEASURE_FIELDS = ("measure_type", "date", "issuing_body", "note")
 @transaction.atomic
 def measure_add(*, record: TrustRecord, data: dict, actor: User) -> PunishmentMeasure:
     measure = PunishmentMeasure(tenant_id=record.tenant_id, record=record)
-    _apply(measure, data, MEASURE_FIELDS)
+    apply_changes(measure, data, MEASURE_FIELDS)
     measure.full_clean()
     if measure.date < record.decision_date:
         raise ValidationError({"date": _("A measure cannot precede the decision.")})
@@ -459,7 +451,7 @@ def request_submit(*, record: TrustRecord, kind: str, data: dict) -> CreditReque
         kind=kind,
         deadline=_request_deadline(record.tenant, kind, today),
     )
-    _apply(request, data, REQUEST_FIELDS)
+    apply_changes(request, data, REQUEST_FIELDS)
     for _attempt in range(5):
         request.receipt_code = rules.new_receipt_code()
         if not CreditRequest.objects.filter(receipt_code=request.receipt_code).exists():
@@ -549,7 +541,7 @@ COMMITMENT_FIELDS = (
 @transaction.atomic
 def commitment_create(*, agency: Agency, data: dict, actor: User) -> Commitment:
     commitment = Commitment(tenant_id=agency.tenant_id, agency=agency, created_by=actor)
-    _apply(commitment, data, COMMITMENT_FIELDS)
+    apply_changes(commitment, data, COMMITMENT_FIELDS)
     commitment.full_clean()
     commitment.save()
     return commitment
@@ -559,7 +551,7 @@ def commitment_create(*, agency: Agency, data: dict, actor: User) -> Commitment:
 def commitment_update(*, commitment: Commitment, data: dict, actor: User) -> Commitment:
     if commitment.status != CommitmentStatus.IN_PROGRESS:
         raise ValidationError(_("A commitment can be edited only while it is in progress."))
-    changed = _apply(commitment, data, COMMITMENT_FIELDS)
+    changed = apply_changes(commitment, data, COMMITMENT_FIELDS)
     _save(commitment, changed, created=False)
     return commitment
 
@@ -618,7 +610,7 @@ def notice_save(
     notice = notice or CaseNotice(tenant=tenant, created_by=actor)
     if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("Only a draft notice can be edited."))
-    changed = _apply(notice, data, ("title", "document_number", "body"))
+    changed = apply_changes(notice, data, ("title", "document_number", "body"))
     _save(notice, changed, created=created)
     if "records" in data:
         records = list(data["records"])
@@ -677,7 +669,7 @@ def joint_measure_save(
 ) -> JointMeasure:
     created = item is None
     item = item or JointMeasure(tenant=tenant)
-    changed = _apply(item, data, JOINT_MEASURE_FIELDS)
+    changed = apply_changes(item, data, JOINT_MEASURE_FIELDS)
     _save(item, changed, created=created)
     return item
 
@@ -688,7 +680,7 @@ def four_list_entry_save(
 ) -> FourListEntry:
     created = item is None
     item = item or FourListEntry(tenant=tenant)
-    changed = _apply(item, data, FOUR_LIST_FIELDS)
+    changed = apply_changes(item, data, FOUR_LIST_FIELDS)
     _save(item, changed, created=created)
     return item
 

@@ -1,16 +1,35 @@
-"""Writes of the project package: the tenant's working-day overrides (调休, local holidays).
+"""Writes of the project package: the tenant's working-day overrides (调休, local holidays),
+and `apply_changes`, the field-copying step every app's services share.
 
 Each service is atomic, validates with full_clean() and runs inside the caller's audit context.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import WorkdayOverride
 from .workdays import is_workday
+
+
+def apply_changes(instance, data: dict, fields) -> list[str]:
+    """Copy the given fields from `data` onto `instance`; return the names that changed
+    (for `save(update_fields=…)`). A required relation not yet set on a new row counts as
+    empty."""
+    changed = []
+    for field in fields:
+        if field not in data:
+            continue
+        try:
+            current = getattr(instance, field)
+        except ObjectDoesNotExist:
+            current = None
+        if current != data[field]:
+            setattr(instance, field, data[field])
+            changed.append(field)
+    return changed
 
 
 def national_is_workday(day) -> bool:

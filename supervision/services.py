@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from accounts.models import Agency, Tenant, User
 from domains import rules as domain_rules
 from domains.services import record_create
 from integrity.attachments import store_upload
+from integrity.services import apply_changes
 
 from .choices import FOUNDED, Channel, ComplaintStatus, EvaluationStatus
 from .models import (
@@ -34,22 +35,6 @@ from .models import (
 DEFAULT_REPLY_DAYS = 15
 # NPC suggestions and CPPCC proposals are answered within 3 months.
 DEFAULT_PROPOSAL_MONTHS = 3
-
-
-def _current(instance, field: str):
-    try:
-        return getattr(instance, field)
-    except ObjectDoesNotExist:  # a required relation not set yet on a new row
-        return None
-
-
-def _apply(instance, data: dict, fields) -> list[str]:
-    changed = []
-    for field in fields:
-        if field in data and _current(instance, field) != data[field]:
-            setattr(instance, field, data[field])
-            changed.append(field)
-    return changed
 
 
 def _new_receipt_code() -> str:
@@ -79,7 +64,7 @@ COMPLAINT_FIELDS = (
 
 def _complaint(tenant: Tenant, data: dict, actor: User | None) -> Complaint:
     complaint = Complaint(tenant=tenant, created_by=actor, receipt_code=_new_receipt_code())
-    _apply(complaint, {"received_on": timezone.localdate(), **data}, COMPLAINT_FIELDS)
+    apply_changes(complaint, {"received_on": timezone.localdate(), **data}, COMPLAINT_FIELDS)
     if complaint.domain_id and complaint.domain.tenant_id != tenant.pk:
         raise ValidationError({"domain": _("The domain belongs to another jurisdiction.")})
     complaint.full_clean()
@@ -314,7 +299,7 @@ def item_save(*, model, tenant: Tenant, data: dict, actor: User, item=None):
             data["assigned_on"], DEFAULT_PROPOSAL_MONTHS
         )
     item = item or model(tenant=tenant)
-    changed = _apply(item, data, ITEM_FIELDS[model])
+    changed = apply_changes(item, data, ITEM_FIELDS[model])
     item.full_clean()
     if item.pk is None:
         item.save()
@@ -336,7 +321,7 @@ def assignment_save(
     *, tenant: Tenant, data: dict, actor: User, assignment: EvaluationAssignment | None = None
 ) -> EvaluationAssignment:
     assignment = assignment or EvaluationAssignment(tenant=tenant)
-    _apply(assignment, data, ("evaluator", "title", "period_start", "period_end"))
+    apply_changes(assignment, data, ("evaluator", "title", "period_start", "period_end"))
     if assignment.evaluator_id and (
         assignment.evaluator.role != Role.EVALUATOR or assignment.evaluator.tenant_id != tenant.pk
     ):
