@@ -247,3 +247,40 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+
+@audited()
+class Notification(models.Model):
+    """An in-app message to one user (a campaign launched, a filing returned, something overdue).
+    Only its addressee reads it. The text is stored as written at the time, in the UI's
+    language, because it reports what happened then."""
+
+    tenant = models.ForeignKey(
+        Tenant, verbose_name=_("jurisdiction"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("addressee"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = TenantScopedQuerySet.as_manager()
+    scope_tenant = "tenant"
+    scope_agency = None
+    agency_roles_read_tenant = True
+    scope_owner = "user"  # every role, the platform admin too, reads only its own
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,7 +19,7 @@ from integrity.net import client_ip
 from integrity.services import apply_changes
 
 from .choices import Outcome, SecurityEventKind, default_ranking_group
-from .models import Agency, SecurityEvent, Tenant, User
+from .models import Agency, Notification, SecurityEvent, Tenant, User
 from .validators import normalize_credit_code
 
 TENANT_FIELDS = ("name", "division_code", "level", "parent", "is_active")
@@ -376,3 +377,33 @@ def _login_failed(*, request, username: str, account: User | None) -> None:
             user=account,
             by="failed_logins",
         )
+
+
+def notify(users, *, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """An in-app notification to each user (of a tenant), e-mailed too when the platform sends
+    mail (NOTIFY_BY_EMAIL) and the user has an address — after the transaction commits, so a
+    rolled-back action sends nothing."""
+    rows = [
+        Notification(tenant_id=user.tenant_id, user=user, title=title[:200], body=body, url=url)
+        for user in {user.pk: user for user in users if user.tenant_id}.values()
+    ]
+    created = Notification.objects.bulk_create(rows)
+    if settings.NOTIFY_BY_EMAIL:
+        addresses = sorted({row.user.email for row in rows if row.user.email})
+        if addresses:
+            text = body + (f"\n\n{settings.SITE_URL}{url}" if url else "")
+            transaction.on_commit(
+                lambda: [
+                    send_mail(title, text, None, [address], fail_silently=True)
+                    for address in addresses
+                ]
+            )
+    return created
+
+
+def notifications_mark_read(*, user: User, ids=None) -> int:
+    """Mark the user's notifications read (the given ones, or all)."""
+    unread = Notification.objects.for_user(user).filter(read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -53,6 +53,21 @@ MATRIX: dict[str, frozenset[str]] = {
     "evaluation.view": frozenset({PA, OA, OS, CV, EV}),
     "evaluation.score": frozenset({EV}),
     "evaluation.decide": frozenset({PA, OA, OS}),
+    "campaign.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "campaign.manage": frozenset({PA, OA, OS}),
+    "ledger.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "ledger.edit": frozenset({AC, AL}),
+    "ledger.import": frozenset({AC, AL}),
+    "ledger.export": frozenset({PA, OA, OS, CV, AC, AL}),
+    "ledger.verify": frozenset({PA, OA, OS}),
+    "filing.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "filing.draft": frozenset({AC, AL}),
+    "filing.signoff": frozenset({AL}),
+    "filing.review": frozenset({PA, OA, OS}),
+    "milestone.edit": frozenset({AC, AL}),
+    "investment.view": frozenset({PA, OA, OS, CV, AC, AL}),
+    "investment.edit": frozenset({AC, AL}),
+    "investment.review": frozenset({PA, OA, OS}),
 }
 
 
@@ -90,6 +105,16 @@ class RolePermission(BasePermission):
 NAVIGATION = [
     # (label, url name, action) for a link; (label, [links]) for a menu.
     (_("Home"), "home", None),
+    (
+        _("Campaigns"),
+        [
+            (_("Campaigns"), "rectification:campaign-list", "campaign.view"),
+            (_("Issue ledger"), "rectification:issue-list", "ledger.view"),
+            (_("Overdue"), "rectification:overdue", "ledger.view"),
+            (_("Investment projects"), "rectification:project-list", "investment.view"),
+            (_("Duplicate signings"), "rectification:duplicate-list", "investment.review"),
+        ],
+    ),
     (
         _("Credit records"),
         [

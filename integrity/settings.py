@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "domains",
     "supervision",
+    "rectification",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "flag-overdue-rectification": {
+        "task": "rectification.flag_overdue",
+        "schedule": crontab(hour=1, minute=25),
+    },
     "expire-records": {"task": "domains.expire_records", "schedule": crontab(hour=1, minute=5)},
     "flag-overdue-complaints": {
         "task": "supervision.flag_overdue_complaints",
@@ -216,6 +221,13 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "use_tls": env_bool("EMAIL_USE_TLS", False),
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "integrity@localhost")
+# In-app notifications are also e-mailed to addressees with an address once a mail server is
+# configured (EMAIL_HOST), or when NOTIFY_BY_EMAIL says so.
+# Investment projects whose normalised names are at least this alike are flagged (M7).
+DUPLICATE_NAME_SIMILARITY = float(env("DUPLICATE_NAME_SIMILARITY", "0.85"))
+# The address links in e-mails point to (no trailing slash).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", bool(env("EMAIL_HOST")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

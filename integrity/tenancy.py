@@ -6,6 +6,9 @@ path to that agency (`scope_agency`). Views and API viewsets never filter by ten
 they ask for `Model.objects.for_user(user)` (what the user may read) or `.writable_by(user)` (what
 the user may change), through the base classes in this module and in `integrity.api`.
 
+A model may name `scope_owner`, the path to the one user a row is addressed to (notifications):
+everyone, the platform admin included, then reads and changes only their own rows.
+
 A model may also name `scope_evaluator`, the path to the evaluator a row was assigned to: a
 third-party evaluator then sees only those rows.
 
@@ -66,6 +69,11 @@ class TenantScopedQuerySet(models.QuerySet):
     def _scope(self, user, tenant_ids: list[int] | None):
         model = self.model
         qs = self
+        owner_path = getattr(model, "scope_owner", None)
+        if owner_path:
+            if not getattr(user, "is_authenticated", False):
+                return qs.none()
+            qs = qs.filter(**{owner_path: user})
         if tenant_ids is not None:
             qs = qs.filter(**{f"{model.scope_tenant}__in": tenant_ids})
         agency_path = getattr(model, "scope_agency", None)

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("domains.api.urls")),
     path("", include("supervision.api.urls")),
+    path("", include("rectification.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("public/", include("domains.public_urls")),
     path("", include("supervision.urls")),
     path("public/", include("supervision.public_urls")),
+    path("", include("rectification.urls")),
     path("api/v1/", include((api_v1, "v1"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

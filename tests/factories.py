@@ -124,3 +124,59 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     promised_date = factory.LazyFunction(
         lambda: datetime.date.today() + datetime.timedelta(days=60)
     )
+
+
+# Campaigns and ledgers ------------------------------------------------------------------------
+
+
+def make_campaign(tenant, agencies, *, actor=None, launch=True, domains=None, **fields):
+    """A campaign made through the services (launched unless launch=False). Deadlines default
+    to 10, 20 and 60 days from today; domains default to the tenant's first two active ones."""
+    from rectification import services as rs
+
+    ensure_defaults(tenant)
+    today = datetime.date.today()
+    if domains is None:
+        domains = list(dm.KeyDomain.objects.filter(tenant=tenant, is_active=True)[:2])
+    data = {
+        "title": "政务诚信专项治理",
+        "document_number": "丰信用办〔2026〕1号",
+        "year": today.year,
+        "description": "",
+        "report_deadline": today + datetime.timedelta(days=10),
+        "plan_deadline": today + datetime.timedelta(days=20),
+        "completion_deadline": today + datetime.timedelta(days=60),
+        "domains": domains,
+        "agencies": list(agencies),
+        **fields,
+    }
+    campaign = rs.campaign_save(tenant=tenant, data=data, actor=actor)
+    if launch:
+        campaign = rs.campaign_launch(campaign=campaign, actor=actor)
+    return campaign
+
+
+def make_issue(campaign, agency, *, actor=None, **fields):
+    """A ledger issue made through the service, in the campaign's first domain."""
+    from rectification import services as rs
+
+    domain = fields.pop("domain", None) or campaign.domains.order_by("position", "id").first()
+    problem_type = (
+        fields.pop("problem_type", None)
+        or dm.ProblemType.objects.filter(tenant=campaign.tenant).order_by("position", "id").first()
+    )
+    data = {
+        "domain": domain,
+        "problem_type": problem_type,
+        "subject_name": agency.name,
+        "responsible_person": "王建国",
+        "cause": "资金未及时拨付",
+        "handling_opinion": "限期支付",
+        "source": "self_inspection",
+        "discovered_on": datetime.date.today() - datetime.timedelta(days=5),
+        "deadline": campaign.completion_deadline,
+        "status": "pending",
+        "extra": {},
+        **fields,
+    }
+    return rs.issue_create(campaign=campaign, agency=agency, data=data, actor=actor)
