@@ -3,6 +3,7 @@ and runs inside the audit context of its caller (request middleware, command or 
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from integrity.services import apply_changes
 from .choices import Outcome, SecurityEventKind, default_ranking_group
 from .models import Agency, Notification, SecurityEvent, Tenant, User
 from .validators import normalize_credit_code
+
+logger = logging.getLogger(__name__)
 
 TENANT_FIELDS = ("name", "division_code", "level", "parent", "is_active")
 AGENCY_FIELDS = (
@@ -392,13 +395,18 @@ def notify(users, *, title: str, body: str = "", url: str = "") -> list[Notifica
         addresses = sorted({row.user.email for row in rows if row.user.email})
         if addresses:
             text = body + (f"\n\n{settings.SITE_URL}{url}" if url else "")
-            transaction.on_commit(
-                lambda: [
-                    send_mail(title, text, None, [address], fail_silently=True)
-                    for address in addresses
-                ]
-            )
+            transaction.on_commit(lambda: _mail_each(title, text, addresses))
     return created
+
+
+def _mail_each(subject: str, text: str, addresses: list[str]) -> None:
+    """One message per addressee; a mail server that fails is logged, never the user's error
+    (the in-app notification is already saved)."""
+    for address in addresses:
+        try:
+            send_mail(subject, text, None, [address])
+        except Exception:  # noqa: BLE001
+            logger.warning("Notification e-mail to %s failed", address, exc_info=True)
 
 
 def notifications_mark_read(*, user: User, ids=None) -> int:

@@ -50,6 +50,8 @@ urlpatterns = [
         views.UserActionView.as_view(action="deactivate"),
         name="user-deactivate",
     ),
+    path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
+    path("notifications/read/", views.NotificationReadView.as_view(), name="notification-read"),
     path("audit/", views.AuditListView.as_view(), name="audit-list"),
     path("audit/security/", views.SecurityEventListView.as_view(), name="security-event-list"),
 ]

@@ -2,7 +2,9 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +39,7 @@ from .forms import (
     UserCreateForm,
     UserForm,
 )
-from .models import Agency, Tenant, User
+from .models import Agency, Notification, Tenant, User
 
 # Login, logout, own password --------------------------------------------------------------
 
@@ -467,3 +469,39 @@ class SecurityEventListView(PermissionRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         return context
+
+
+# Notifications --------------------------------------------------------------------------------
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    """The user's own notifications, unread first."""
+
+    template_name = "accounts/notification_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            Notification.objects.for_user(self.request.user)
+            .annotate(
+                unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+            )
+            .order_by("-unread", "-created_at", "-id")
+        )
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """POST: mark the given notifications (`ids`), or all of them, read."""
+
+    def post(self, request):
+        raw = request.POST.getlist("ids")
+        ids = [int(value) for value in raw if value.isdigit()] if raw else None
+        count = services.notifications_mark_read(user=request.user, ids=ids)
+        if ids is None:
+            messages.success(request, _("%(n)d notifications marked read.") % {"n": count})
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("accounts:notification-list")
+        return HttpResponseRedirect(target)

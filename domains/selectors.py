@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from integrity.masking import mask_id_number, mask_name, mask_phone
@@ -363,3 +363,56 @@ def with_overdue(commitments: QuerySet, today: date | None = None) -> QuerySet:
             output_field=BooleanField(),
         )
     )
+
+
+# Figures the supervision score reads (issue 6), same contract as supervision.selectors.
+
+FIGURES: dict[str, str] = {
+    "records_light": "light failure-of-trust records on the agency decided in the period "
+    "(revoked ones excluded)",
+    "records_general": "general records on the agency decided in the period",
+    "records_serious": "serious records on the agency decided in the period",
+    "commitments_due": "credit commitments of the agency promised for a date in the period",
+    "commitments_fulfilled": "of those, marked fulfilled",
+}
+
+
+def agency_figures(*, tenant, start: date, end: date) -> dict[int, dict[str, object]]:
+    """{agency id: {figure code: value}} for every agency of the tenant (active or not)."""
+    from accounts.models import Agency
+
+    from .choices import Severity
+
+    period = (start, end)
+    decided = Q(decision_date__range=period) & ~Q(status=RecordStatus.REVOKED)
+    records = {
+        row.pop("agency_id"): row
+        for row in TrustRecord.objects.filter(tenant=tenant, agency__isnull=False)
+        .values("agency_id")
+        .order_by()
+        .annotate(
+            records_light=Count("id", filter=decided & Q(severity=Severity.LIGHT)),
+            records_general=Count("id", filter=decided & Q(severity=Severity.GENERAL)),
+            records_serious=Count("id", filter=decided & Q(severity=Severity.SERIOUS)),
+        )
+    }
+    commitments = {
+        row.pop("agency_id"): row
+        for row in Commitment.objects.filter(tenant=tenant)
+        .values("agency_id")
+        .order_by()
+        .annotate(
+            commitments_due=Count("id", filter=Q(promised_date__range=period)),
+            commitments_fulfilled=Count(
+                "id",
+                filter=Q(promised_date__range=period, status=CommitmentStatus.FULFILLED),
+            ),
+        )
+    }
+    figures = {}
+    for agency_id in Agency.objects.filter(tenant=tenant).values_list("id", flat=True):
+        values = dict.fromkeys(FIGURES, 0)
+        values.update(records.get(agency_id, {}))
+        values.update(commitments.get(agency_id, {}))
+        figures[agency_id] = values
+    return figures

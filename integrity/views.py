@@ -2,11 +2,64 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts import selectors
 from accounts.choices import AGENCY_ROLES, Role
+
+AGENCY_HOME_TASKS = 30
+
+
+def running_campaigns(user) -> list:
+    """The office's running campaigns with, for each, the agencies taking part, how many filed
+    each deliverable, and the overdue milestones and ledger issues. Four queries whatever the
+    number of campaigns and agencies."""
+    from rectification import selectors as rectification
+    from rectification.choices import OPEN_ISSUE_STATUSES, FilingKind, MilestoneStatus
+    from rectification.models import Filing, LedgerIssue, Milestone
+
+    today = timezone.localdate()
+    campaigns = list(
+        rectification.campaigns_for_user(user)
+        .filter(status="launched")
+        .annotate(agency_count=Count("participations", distinct=True))
+        .order_by("completion_deadline", "id")
+    )
+    ids = [c.pk for c in campaigns]
+    filed = {
+        (row["campaign_id"], row["kind"]): row["n"]
+        for row in Filing.objects.for_user(user)
+        .filter(campaign_id__in=ids, first_submitted_at__isnull=False)
+        .values("campaign_id", "kind")
+        .annotate(n=Count("id"))
+    }
+    overdue_milestones = dict(
+        Milestone.objects.for_user(user)
+        .filter(campaign_id__in=ids, status=MilestoneStatus.OPEN, due_on__lt=today)
+        .values_list("campaign_id")
+        .annotate(n=Count("id"))
+    )
+    overdue_issues = dict(
+        LedgerIssue.objects.for_user(user)
+        .filter(campaign_id__in=ids, status__in=OPEN_ISSUE_STATUSES, deadline__lt=today)
+        .values_list("campaign_id")
+        .annotate(n=Count("id"))
+    )
+    for campaign in campaigns:
+        campaign.filed = [
+            {
+                "label": label,
+                "count": filed.get((campaign.pk, kind), 0),
+                "deadline": campaign.deadline_for(kind),
+            }
+            for kind, label in FilingKind.choices
+        ]
+        campaign.overdue_milestones = overdue_milestones.get(campaign.pk, 0)
+        campaign.overdue_issues = overdue_issues.get(campaign.pk, 0)
+    return campaigns
 
 
 @login_required
@@ -18,9 +71,16 @@ def home(request):
         template = "home/platform_admin.html"
     elif user.role in (Role.OFFICE_ADMIN, Role.OFFICE_STAFF):
         context = selectors.office_home_figures(user)
+        context["campaigns"] = running_campaigns(user)
         template = "home/office.html"
     elif user.role in AGENCY_ROLES:
-        context = {"agency": user.agency}
+        from rectification import selectors as rectification
+
+        context = {
+            "agency": user.agency,
+            "tasks": rectification.agency_tasks(user)[:AGENCY_HOME_TASKS],
+            "campaigns": list(rectification.campaigns_for_user(user).filter(status="launched")),
+        }
         template = "home/agency.html"
     elif user.role == Role.CITY_VIEWER:
         context = {"tenants": selectors.tenant_summaries(user).filter(parent=user.tenant)}

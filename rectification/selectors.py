@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from accounts.choices import AGENCY_ROLES
@@ -56,12 +56,20 @@ def issues_for_user(user, today: date | None = None) -> QuerySet:
 
 def overdue_issues(user, today: date | None = None) -> QuerySet:
     today = today or timezone.localdate()
-    return issues_for_user(user, today).filter(status__in=OPEN_ISSUE_STATUSES, deadline__lt=today)
+    return issues_for_user(user, today).filter(
+        status__in=OPEN_ISSUE_STATUSES,
+        deadline__lt=today,
+        campaign__status=CampaignStatus.LAUNCHED,
+    )
 
 
 def overdue_milestones(user, today: date | None = None) -> QuerySet:
     today = today or timezone.localdate()
-    return Milestone.objects.for_user(user).filter(status=MilestoneStatus.OPEN, due_on__lt=today)
+    return Milestone.objects.for_user(user).filter(
+        status=MilestoneStatus.OPEN,
+        due_on__lt=today,
+        campaign__status=CampaignStatus.LAUNCHED,
+    )
 
 
 def issue_position(issue: LedgerIssue, today: date | None = None):
@@ -218,16 +226,21 @@ def campaign_breakdown(campaign: Campaign, issues: QuerySet | None = None) -> di
     """Issues of the campaign by domain × status and by problem type × status."""
     issues = issues if issues is not None else LedgerIssue.objects.filter(campaign=campaign)
 
-    def table(field):
+    def table(field, position):
+        # In the configured order of domains and problem types, as everywhere else.
         rows = defaultdict(lambda: dict.fromkeys(IssueStatus.values, 0))
-        for row in issues.values(field, "status").annotate(n=Count("id")).order_by(field):
+        counted = issues.values(field, position, "status").annotate(n=Count("id"))
+        for row in counted.order_by(position, field):
             rows[row[field]][row["status"]] = row["n"]
         return [
             {"label": label, "counts": counts, "total": sum(counts.values())}
             for label, counts in rows.items()
         ]
 
-    return {"by_domain": table("domain__name"), "by_type": table("problem_type__name")}
+    return {
+        "by_domain": table("domain__name", "domain__position"),
+        "by_type": table("problem_type__name", "problem_type__position"),
+    }
 
 
 def agency_tasks(user, today: date | None = None) -> list[dict]:
@@ -299,3 +312,136 @@ def agency_tasks(user, today: date | None = None) -> list[dict]:
         )
     tasks.sort(key=lambda t: (t["deadline"], t["kind"]))
     return tasks
+
+
+# Figures the supervision score reads (issue 6). Same contract as supervision.selectors:
+# {agency id: {code: value}} for every agency of the tenant, one aggregate query per table.
+
+FIGURES: dict[str, str] = {
+    "reports_due": "self-inspection reports due in the period (campaigns the agency takes part "
+    "in whose report deadline falls in the period)",
+    "reports_on_time": "of those, first submitted to the office on or before the deadline",
+    "filings_due": "all campaign deliverables (self-inspection report, rectification plan, "
+    "rectification report) due in the period",
+    "filings_on_time": "of those, first submitted on or before their deadline",
+    "issues_due": "ledger issues whose rectification deadline falls in the period",
+    "issues_closed": "of those, closed (销号) by the office by the end of the period",
+    "milestones_due": "rectification milestones due in the period",
+    "milestones_on_time": "of those, completed on or before the due date",
+    "arrears_owed": "yuan owed to enterprises on ledger issues discovered by the end of the period",
+    "arrears_repaid": "of that, yuan repaid by the end of the period",
+}
+
+_DEADLINE_FIELDS = {
+    FilingKind.SELF_INSPECTION_REPORT: "report_deadline",
+    FilingKind.RECTIFICATION_PLAN: "plan_deadline",
+    FilingKind.RECTIFICATION_REPORT: "completion_deadline",
+}
+
+
+def agency_figures(*, tenant, start: date, end: date) -> dict[int, dict[str, object]]:
+    """{agency id: {figure code: value}} for every agency of the tenant (active or not)."""
+    from accounts.models import Agency
+
+    from .models import Repayment
+
+    period = (start, end)
+    running = Q(campaign__status__in=[CampaignStatus.LAUNCHED, CampaignStatus.CLOSED])
+    due = {}
+    for kind, field in _DEADLINE_FIELDS.items():
+        due[kind] = Q(**{f"campaign__{field}__range": period})
+    filing_due = due[FilingKind.SELF_INSPECTION_REPORT]
+    any_due = filing_due | due[FilingKind.RECTIFICATION_PLAN] | due[FilingKind.RECTIFICATION_REPORT]
+    # Deliverables due: one per participation and kind whose deadline is in the period.
+    deliverables = Participation.objects.filter(running, tenant=tenant).values("agency_id")
+    due_counts = {
+        row.pop("agency_id"): row
+        for row in deliverables.order_by().annotate(
+            reports_due=Count("id", filter=filing_due),
+            filings_due=Count("id", filter=due[FilingKind.SELF_INSPECTION_REPORT])
+            + Count("id", filter=due[FilingKind.RECTIFICATION_PLAN])
+            + Count("id", filter=due[FilingKind.RECTIFICATION_REPORT]),
+        )
+    }
+    on_time = Q(first_submitted_at__isnull=False, is_late=False)
+    filing_counts = {
+        row.pop("agency_id"): row
+        for row in Filing.objects.filter(running, any_due, tenant=tenant)
+        .values("agency_id")
+        .order_by()
+        .annotate(
+            reports_on_time=Count(
+                "id",
+                filter=on_time & Q(kind=FilingKind.SELF_INSPECTION_REPORT) & filing_due,
+            ),
+            filings_on_time=Count(
+                "id",
+                filter=on_time
+                & (
+                    (Q(kind=FilingKind.SELF_INSPECTION_REPORT) & filing_due)
+                    | (Q(kind=FilingKind.RECTIFICATION_PLAN) & due[FilingKind.RECTIFICATION_PLAN])
+                    | (
+                        Q(kind=FilingKind.RECTIFICATION_REPORT)
+                        & due[FilingKind.RECTIFICATION_REPORT]
+                    )
+                ),
+            ),
+        )
+    }
+    issue_counts = {
+        row.pop("agency_id"): row
+        for row in LedgerIssue.objects.filter(running, tenant=tenant)
+        .values("agency_id")
+        .order_by()
+        .annotate(
+            issues_due=Count("id", filter=Q(deadline__range=period)),
+            issues_closed=Count(
+                "id",
+                filter=Q(
+                    deadline__range=period, status=IssueStatus.CLOSED, closed_at__date__lte=end
+                ),
+            ),
+            arrears_owed=Sum(
+                "amount_owed", filter=Q(amount_owed__isnull=False, discovered_on__lte=end)
+            ),
+        )
+    }
+    repaid = {
+        row["issue__agency_id"]: row["total"]
+        for row in Repayment.objects.filter(
+            tenant=tenant,
+            paid_on__lte=end,
+            issue__discovered_on__lte=end,
+            issue__campaign__status__in=[CampaignStatus.LAUNCHED, CampaignStatus.CLOSED],
+        )
+        .values("issue__agency_id")
+        .order_by()
+        .annotate(total=Sum("amount"))
+    }
+    milestone_counts = {
+        row.pop("agency_id"): row
+        for row in Milestone.objects.filter(running, tenant=tenant)
+        .values("agency_id")
+        .order_by()
+        .annotate(
+            milestones_due=Count("id", filter=Q(due_on__range=period)),
+            milestones_on_time=Count(
+                "id",
+                filter=Q(
+                    due_on__range=period,
+                    status=MilestoneStatus.DONE,
+                    completed_on__lte=F("due_on"),
+                ),
+            ),
+        )
+    }
+    zero = Decimal("0.00")
+    figures = {}
+    for agency_id in Agency.objects.filter(tenant=tenant).values_list("id", flat=True):
+        values = dict.fromkeys(FIGURES, 0)
+        for table in (due_counts, filing_counts, issue_counts, milestone_counts):
+            values.update(table.get(agency_id, {}))
+        values["arrears_owed"] = (values["arrears_owed"] or zero).quantize(Decimal("0.01"))
+        values["arrears_repaid"] = (repaid.get(agency_id) or zero).quantize(Decimal("0.01"))
+        figures[agency_id] = values
+    return figures

@@ -335,8 +335,13 @@ def _prepare_issue(issue: LedgerIssue, data: dict) -> list[str]:
         if data.get(key):
             data[key] = normalize_credit_code(data[key])
     domain = data.get("domain", issue.domain if issue.domain_id else None)
-    if "extra" in data and domain is not None:
-        data["extra"] = extra_values_clean(list(domain.fields.all()), data["extra"] or {})
+    domain_changed = domain is not None and domain.pk != issue.domain_id
+    if domain is not None and ("extra" in data or domain_changed or issue.pk is None):
+        # The values are checked against the (new) domain's fields; a new issue must fill the
+        # required ones even when the caller sent none.
+        data["extra"] = extra_values_clean(
+            list(domain.fields.all()), data.get("extra", issue.extra) or {}
+        )
     return apply_changes(issue, data, ISSUE_FIELDS)
 
 
@@ -368,6 +373,8 @@ def issue_create(*, campaign: Campaign, agency: Agency, data: dict, actor: User)
         deadline=campaign.completion_deadline,
     )
     _prepare_issue(issue, data)
+    if issue.status == IssueStatus.RECTIFIED:
+        issue.rectified_on = timezone.localdate()
     participation.last_issue_number += 1
     issue.number = participation.last_issue_number
     _check_issue_scope(issue)
@@ -506,7 +513,7 @@ def issue_from_complaint_initial(complaint) -> dict:
         "subject_credit_code": complaint.agency.credit_code,
         "description": f"{complaint.title}\n{complaint.content}",
         "source": IssueSource.COMPLAINT,
-        "discovered_on": (complaint.verified_at or timezone.now()).date()
+        "discovered_on": timezone.localdate(complaint.verified_at)
         if complaint.verified_at
         else complaint.received_on,
         "handling_opinion": complaint.verification_note,
@@ -550,6 +557,11 @@ def issue_from_complaint(*, complaint, campaign: Campaign, data: dict, actor: Us
 def evidence_add(*, parent, uploaded, actor: User) -> Evidence:
     """Attach a checked file to a filing, a ledger issue or a progress update."""
     evidence = Evidence(tenant_id=parent.tenant_id)
+    if isinstance(parent, Filing) and (
+        parent.status not in EDITABLE_FILING_STATUSES
+        or parent.campaign.status != CampaignStatus.LAUNCHED
+    ):
+        raise ValidationError(_("Attachments of a filing under sign-off or review stay as sent."))
     if isinstance(parent, Filing):
         evidence.filing, evidence.agency_id = parent, parent.agency_id
     elif isinstance(parent, LedgerIssue):
@@ -698,6 +710,7 @@ def filing_sign_off(*, filing: Filing, actor: User, comment: str = "") -> Filing
 def filing_send_back_to_clerk(*, filing: Filing, actor: User, comment: str) -> Filing:
     """The leader does not sign: the filing returns to the draft with the leader's comment."""
     filing = _lock(filing)
+    _require_open(filing.campaign)
     if actor.role != Role.AGENCY_LEADER or actor.agency_id != filing.agency_id:
         raise ValidationError(_("Only the agency's leader signs off."))
     if filing.status != FilingStatus.AWAITING_SIGNOFF:
@@ -821,7 +834,7 @@ def flag_overdue(*, today: date | None = None) -> dict[str, int]:
     twice on a day reports nothing new."""
     today = today or timezone.localdate()
     milestones = list(
-        Milestone.objects.select_for_update()
+        Milestone.objects.select_for_update(of=("self",))
         .filter(
             status=MilestoneStatus.OPEN,
             due_on__lt=today,
@@ -831,7 +844,7 @@ def flag_overdue(*, today: date | None = None) -> dict[str, int]:
         .select_related("agency")
     )
     issues = list(
-        LedgerIssue.objects.select_for_update()
+        LedgerIssue.objects.select_for_update(of=("self",))
         .filter(
             status__in=(IssueStatus.PENDING, IssueStatus.IN_PROGRESS),
             deadline__lt=today,

@@ -272,3 +272,62 @@ class ImportForm(forms.Form):
         label=_("Excel file (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+
+class ToIssueForm(forms.Form):
+    """A founded complaint added to the issue ledger of the agency complained about: the
+    campaign, and the ledger fields a complaint does not say. The rest is prefilled from
+    `rectification.services.issue_from_complaint_initial`."""
+
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=None,
+        help_text=_("A running campaign the agency takes part in."),
+    )
+    domain = forms.ModelChoiceField(
+        label=_("Key domain"),
+        queryset=None,
+        help_text=_("It must be in the campaign's scope."),
+    )
+    problem_type = forms.ModelChoiceField(label=_("Problem type"), queryset=None)
+    subject_name = forms.CharField(label=_("Failing subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Problem"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    handling_opinion = forms.CharField(
+        label=_("Handling opinion"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    responsible_person = forms.CharField(label=_("Responsible person"), max_length=60)
+    discovered_on = forms.DateField(label=_("Discovered on"), widget=date_widget())
+    deadline = forms.DateField(
+        label=_("Rectification due by"),
+        required=False,
+        widget=date_widget(),
+        help_text=_("Empty: the campaign's completion deadline."),
+    )
+
+    def __init__(self, *args, campaigns, complaint, **kwargs):
+        super().__init__(*args, **kwargs)
+        from rectification.models import CampaignDomain
+
+        self.fields["campaign"].queryset = campaigns
+        in_scope = CampaignDomain.objects.filter(campaign__in=campaigns).values("domain_id")
+        self.fields["domain"].queryset = KeyDomain.objects.filter(
+            tenant_id=complaint.tenant_id, pk__in=in_scope
+        ).order_by("position", "id")
+        self.fields["problem_type"].queryset = ProblemType.objects.filter(
+            tenant_id=complaint.tenant_id, is_active=True
+        ).order_by("position", "id")
+
+    def clean_discovered_on(self):
+        return clean_past_date(self.cleaned_data.get("discovered_on"))
+
+    def issue_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("campaign")
+        if data.get("deadline") is None:
+            data.pop("deadline", None)
+        return data

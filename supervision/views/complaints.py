@@ -3,10 +3,11 @@
 The office (complaint.handle) logs complaints that came by hotline, letter or visit, imports
 hotline exports, and runs the workflow on the complaint page: assign to the agency with a reply
 deadline, send an insufficient reply back, verify, close with the reply to the complainant, and
-convert a founded complaint into a failure-of-trust record. The agency complained about
-(complaint.view + complaint.reply) sees its own complaints through tenant scoping and replies
-with evidence; it never sees who complained (`selectors.complainant_for` is None for it, and
-for city viewers), neither on the page nor in the export.
+convert a founded complaint into a failure-of-trust record or add it to the agency's issue
+ledger in a running campaign. The agency complained about (complaint.view + complaint.reply)
+sees its own complaints through tenant scoping and replies with evidence; it never sees who
+complained (`selectors.complainant_for` is None for it, and for city viewers), neither on the
+page nor in the export.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from integrity.http import form_errors, log_export, xlsx_response
 from integrity.permissions import PermissionRequiredMixin, has_perm
 from integrity.tenancy import get_scoped_object_or_404, reads_several_tenants, visible_tenant_ids
 from integrity.xlsx import XlsxError, write_workbook
+from rectification import services as rectification_services
+from rectification.choices import CampaignStatus
+from rectification.models import Campaign, LedgerIssue
 
 from .. import selectors, services
 from ..choices import FOUNDED, ComplaintStatus
@@ -41,6 +45,7 @@ from ..forms.complaints import (
     ImportForm,
     ReplyForm,
     SendBackForm,
+    ToIssueForm,
     VerifyForm,
 )
 from ..models import Complaint, ComplaintAttachment
@@ -233,6 +238,14 @@ def detail_context(request, complaint: Complaint, **forms) -> dict:
     record = None
     if complaint.trust_record_id and has_perm(user, "record.view"):
         record = TrustRecord.objects.for_user(user).filter(pk=complaint.trust_record_id).first()
+    ledger_issue = None
+    if has_perm(user, "ledger.view"):
+        ledger_issue = (
+            LedgerIssue.objects.for_user(user)
+            .filter(source_complaint=complaint)
+            .select_related("campaign")
+            .first()
+        )
     context = {
         "object": complaint,
         "complainant": selectors.complainant_for(user, complaint),
@@ -240,11 +253,16 @@ def detail_context(request, complaint: Complaint, **forms) -> dict:
         "complainant_files": [a for a in attachments if not a.from_agency],
         "agency_files": [a for a in attachments if a.from_agency],
         "record": record,
+        "ledger_issue": ledger_issue,
         "can_handle": can_handle,
         "can_convert": can_handle
         and complaint.verification in FOUNDED
         and not complaint.trust_record_id
         and has_perm(user, "record.manage"),
+        "can_to_issue": can_handle
+        and complaint.verification in FOUNDED
+        and ledger_issue is None
+        and not LedgerIssue.objects.filter(source_complaint=complaint).exists(),
     }
     if can_handle and status in (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED):
         context["assign_form"] = forms.get("assign_form") or AssignForm(complaint=complaint)
@@ -460,6 +478,95 @@ class ComplaintConvertView(PermissionRequiredMixin, View):
         return self.render_form(form)
 
 
+class ComplaintToIssueView(PermissionRequiredMixin, View):
+    """A founded complaint becomes an issue in the ledger of the agency complained about (M10),
+    in a running campaign the agency takes part in; the issue and the complaint link to each
+    other. Once per complaint."""
+
+    permission = "complaint.handle"
+    template_name = "supervision/complaints/complaint_to_issue.html"
+
+    def setup_complaint(self, pk):
+        user = self.request.user
+        self.complaint = get_scoped_object_or_404(
+            Complaint.objects.writable_by(user).select_related("tenant", "agency", "domain"),
+            pk=pk,
+        )
+        existing = LedgerIssue.objects.filter(source_complaint=self.complaint).first()
+        if existing is not None:
+            messages.info(self.request, _("This complaint is already in a ledger."))
+            return redirect("rectification:issue-detail", pk=existing.pk)
+        if self.complaint.verification not in FOUNDED:
+            messages.error(
+                self.request,
+                _("Only a founded or partly founded complaint becomes a ledger issue."),
+            )
+            return redirect("supervision:complaint-detail", pk=pk)
+        self.campaigns = (
+            Campaign.objects.for_user(user)
+            .filter(
+                tenant_id=self.complaint.tenant_id,
+                status=CampaignStatus.LAUNCHED,
+                participations__agency_id=self.complaint.agency_id,
+            )
+            .order_by("-year", "-id")
+        )
+        return None
+
+    def form(self, data=None):
+        initial = {}
+        if data is None:
+            initial = rectification_services.issue_from_complaint_initial(self.complaint)
+            domain = self.complaint.domain_id
+            campaigns = list(self.campaigns)
+            in_scope = [c for c in campaigns if domain and c.domains.filter(pk=domain).exists()]
+            chosen = in_scope[:1] or campaigns[:1]
+            initial["campaign"] = chosen[0].pk if chosen else None
+            initial["domain"] = domain
+        return ToIssueForm(
+            data, initial=initial, campaigns=self.campaigns, complaint=self.complaint
+        )
+
+    def render_form(self, form):
+        return render(
+            self.request,
+            self.template_name,
+            {"object": self.complaint, "form": form, "has_campaigns": self.campaigns.exists()},
+        )
+
+    def get(self, request, pk):
+        if response := self.setup_complaint(pk):
+            return response
+        return self.render_form(self.form())
+
+    def post(self, request, pk):
+        if response := self.setup_complaint(pk):
+            return response
+        form = self.form(request.POST)
+        if form.is_valid():
+            data = {
+                **rectification_services.issue_from_complaint_initial(self.complaint),
+                **form.issue_data(),
+            }
+            try:
+                issue = rectification_services.issue_from_complaint(
+                    complaint=copy.copy(self.complaint),
+                    campaign=form.cleaned_data["campaign"],
+                    data=data,
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The complaint is issue %(number)s of the ledger of %(agency)s.")
+                    % {"number": issue.number, "agency": self.complaint.agency.name},
+                )
+                return redirect("rectification:issue-detail", pk=issue.pk)
+        return self.render_form(form)
+
+
 class ComplaintAttachmentView(PermissionRequiredMixin, View):
     """Served only to users who may read the complaint."""
 
@@ -538,6 +645,9 @@ urlpatterns = [
     path("complaints/<int:pk>/close/", ComplaintCloseView.as_view(), name="complaint-close"),
     path("complaints/<int:pk>/reply/", ComplaintReplyView.as_view(), name="complaint-reply"),
     path("complaints/<int:pk>/convert/", ComplaintConvertView.as_view(), name="complaint-convert"),
+    path(
+        "complaints/<int:pk>/to-issue/", ComplaintToIssueView.as_view(), name="complaint-to-issue"
+    ),
     path(
         "complaints/attachments/<int:pk>/",
         ComplaintAttachmentView.as_view(),

@@ -192,3 +192,11 @@ class Command(BaseCommand):
         from supervision import demo as supervision_demo
 
         supervision_demo.seed(fengning)
+
+        from rectification import demo as rectification_demo
+
+        rectification_demo.seed(fengning)
+
+        from scoring import demo as scoring_demo
+
+        scoring_demo.seed(fengning)

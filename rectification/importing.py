@@ -1,0 +1,422 @@
+"""The ledger import job (M2): an agency uploads its ledger as .xlsx; a Celery job checks the
+file and every row (with progress), the clerk reads the preview or the errors, and a second job
+writes every row in one transaction, or nothing.
+
+`job_start` and `job_request_commit` run in the request; `job_check` and `job_commit` run in
+the tasks (`rectification.import_check`, `rectification.import_commit`), which load the job by
+id and call them. The file is read twice (checked, then re-checked while writing) and streamed
+in batches both times, so memory stays bounded for 100,000 rows: parsed rows are dropped once
+their batch is counted or written, and only the first errors are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Agency, User
+from accounts.services import notify
+from integrity.attachments import safe_name
+from integrity.xlsx import XlsxError, read_rows
+
+from . import excel
+from .choices import CampaignStatus, ImportStatus
+from .excel import LedgerSchema, ParsedRow, RowParser
+from .models import Campaign, ImportJob, LedgerIssue, Participation, Repayment
+
+BATCH_SIZE = 1000
+PROGRESS_EVERY = 1000
+PREVIEW_ROWS = 20
+MAX_STORED_ERRORS = 1000
+PROGRESS_TIMEOUT = 6 * 3600
+logger = logging.getLogger(__name__)
+# What a bulk update of an existing issue writes (the fields an import may change).
+UPDATE_FIELDS = [
+    *(name.removesuffix("_id") for name in excel.IMPORT_FIELDS),
+    "rectified_on",
+    "amount_repaid",
+    "import_job",
+    "updated_at",
+]
+
+
+def progress_key(job_id: int) -> str:
+    return f"rectification:import:{job_id}"
+
+
+def progress(job: ImportJob) -> dict:
+    """{"done": rows read, "total": estimated rows or None} of a running job."""
+    return cache.get(progress_key(job.pk)) or {"done": 0, "total": None}
+
+
+def _require_running(campaign: Campaign) -> None:
+    if campaign.status != CampaignStatus.LAUNCHED:
+        raise ValidationError(_("The campaign is not running: nothing can be filed."))
+
+
+# In the request -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_start(
+    *, campaign: Campaign, agency: Agency, uploaded, actor: User, language: str
+) -> ImportJob:
+    """Store the upload (under a random name) as a queued job and queue its check."""
+    from .tasks import import_check
+
+    _require_running(campaign)
+    if not Participation.objects.filter(campaign=campaign, agency=agency).exists():
+        raise ValidationError(_("The agency does not take part in this campaign."))
+    job = ImportJob(
+        tenant_id=campaign.tenant_id,
+        campaign=campaign,
+        agency=agency,
+        original_name=safe_name(uploaded.name)[:150],
+        size=uploaded.size,
+        created_by=actor,
+    )
+    job.file.save(f"{uuid.uuid4().hex}.xlsx", uploaded, save=False)
+    job.save()
+    cache.set(progress_key(job.pk), {"done": 0, "total": None}, PROGRESS_TIMEOUT)
+    transaction.on_commit(lambda: import_check.delay(job.pk, language))
+    return job
+
+
+@transaction.atomic
+def job_request_commit(*, job: ImportJob, actor: User, language: str) -> ImportJob:
+    """A checked file without errors goes to the commit job."""
+    from .tasks import import_commit
+
+    job = ImportJob.objects.select_for_update().select_related("campaign").get(pk=job.pk)
+    if job.status != ImportStatus.VALID:
+        raise ValidationError(_("Only a checked file without errors can be imported."))
+    _require_running(job.campaign)
+    job.status = ImportStatus.COMMITTING
+    job.message = ""
+    job.save(update_fields=["status", "message"])
+    cache.set(progress_key(job.pk), {"done": 0, "total": job.total_rows}, PROGRESS_TIMEOUT)
+    transaction.on_commit(lambda: import_commit.delay(job.pk, language))
+    return job
+
+
+# Reading and validating -----------------------------------------------------------------------
+
+
+def _read(job: ImportJob) -> bytes:
+    with job.file.open("rb") as stream:
+        return stream.read()
+
+
+def _batches(
+    job: ImportJob,
+    data: bytes,
+    *,
+    lock: bool,
+    on_progress: Callable[[int], None],
+) -> Iterator[list[ParsedRow]]:
+    """The file's rows, parsed and resolved against the existing issues, in batches."""
+    schema = LedgerSchema.for_campaign(job.campaign)
+    parser = RowParser(schema, job.campaign, today=timezone.localdate())
+    rows = read_rows(data, schema.headers, max_rows=excel.LEDGER_IMPORT_MAX_ROWS)
+    batch: list[ParsedRow] = []
+    done = 0
+    for number, raw in rows:
+        batch.append(parser.parse(number, raw, cells=done < PREVIEW_ROWS))
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            on_progress(done)
+        if len(batch) >= BATCH_SIZE:
+            parser.resolve(batch, job.agency_id, lock=lock)
+            yield batch
+            batch = []
+    if batch:
+        parser.resolve(batch, job.agency_id, lock=lock)
+        yield batch
+    on_progress(done)
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    error_count: int = 0
+    errors: list[dict] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+
+    def add(self, rows: list[ParsedRow]) -> None:
+        for row in rows:
+            self.total += 1
+            if row.errors:
+                self.error_count += len(row.errors)
+                room = MAX_STORED_ERRORS - len(self.errors)
+                self.errors += [
+                    {"row": e.row, "column": e.column, "message": e.message}
+                    for e in row.errors[: max(room, 0)]
+                ]
+            elif row.action == "new":
+                self.new += 1
+            elif row.action == "update":
+                self.updated += 1
+            if len(self.preview) < PREVIEW_ROWS:
+                self.preview.append(
+                    {
+                        "row": row.row,
+                        "action": "error" if row.errors else row.action,
+                        "cells": row.cells,
+                    }
+                )
+
+
+def _progress_writer(job: ImportJob, total: int | None) -> Callable[[int], None]:
+    def write(done: int) -> None:
+        estimate = None if total is None else max(total, done)
+        cache.set(progress_key(job.pk), {"done": done, "total": estimate}, PROGRESS_TIMEOUT)
+
+    return write
+
+
+def job_check(job_id: int) -> ImportJob:
+    """Check the file and every row; keep the first errors, the counts and a preview."""
+    job = ImportJob.objects.select_related("campaign").get(pk=job_id)
+    if job.status not in (ImportStatus.QUEUED, ImportStatus.VALIDATING):
+        return job  # already checked (a task delivered twice)
+    job.status = ImportStatus.VALIDATING
+    job.save(update_fields=["status"])
+    summary = Summary()
+    message = ""
+    try:
+        _require_running(job.campaign)
+        data = _read(job)
+        on_progress = _progress_writer(job, excel.estimate_rows(data))
+        for batch in _batches(job, data, lock=False, on_progress=on_progress):
+            summary.add(batch)
+    except XlsxError as exc:
+        message = str(exc)
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+    except Exception:  # a bug must not leave the job "checking" for ever
+        logger.exception("Import job %s could not be checked", job.pk)
+        message = _("The file could not be checked. Try again or ask the credit office.")
+    cache.delete(progress_key(job.pk))
+    if not message and not summary.total:
+        message = _("The file has no data rows.")
+    job.status = ImportStatus.INVALID if message or summary.error_count else ImportStatus.VALID
+    if summary.error_count and not message:
+        message = ngettext(
+            "%(n)d error found. Correct the file and upload it again.",
+            "%(n)d errors found. Correct the file and upload it again.",
+            summary.error_count,
+        ) % {"n": summary.error_count}
+    job.message = message
+    job.total_rows = summary.total
+    job.new_rows = summary.new
+    job.updated_rows = summary.updated
+    job.error_count = summary.error_count
+    job.errors = summary.errors
+    job.preview = summary.preview
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "message",
+            "total_rows",
+            "new_rows",
+            "updated_rows",
+            "error_count",
+            "errors",
+            "preview",
+            "finished_at",
+        ]
+    )
+    return job
+
+
+# Writing --------------------------------------------------------------------------------------
+
+
+class CommitRefused(Exception):
+    def __init__(self, message: str, errors: list[dict] | None = None, count: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+        self.count = count
+
+
+@contextmanager
+def _foreign_keys_checked_at_once(*models):
+    """Check the models' foreign keys row by row instead of at commit. Django makes them
+    DEFERRABLE INITIALLY DEFERRED, and PostgreSQL's cost of each row trigger (the audit
+    trigger) grows with the deferred checks queued in the transaction: 100,000 inserts with
+    deferred keys take minutes, checked at once a minute. Deferred again after."""
+    with connection.cursor() as cursor:
+        names = [
+            connection.ops.quote_name(name)
+            for model in models
+            for name, spec in connection.introspection.get_constraints(
+                cursor, model._meta.db_table
+            ).items()
+            if spec["foreign_key"]
+        ]
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
+    yield
+    # Not after an error: the transaction (or savepoint) is rolled back, which restores them.
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} DEFERRED")
+
+
+def _write(job: ImportJob) -> Summary:
+    """Every row, in the caller's transaction: new issues numbered under the participation's
+    lock and created in bulk, changed issues updated in bulk, repayments added."""
+    _require_running(job.campaign)
+    participation = (
+        Participation.objects.select_for_update()
+        .filter(campaign_id=job.campaign_id, agency_id=job.agency_id)
+        .first()
+    )
+    if participation is None:
+        raise ValidationError(_("The agency does not take part in this campaign."))
+    actor = job.created_by
+    note = _("Imported from Excel")
+    now = timezone.now()
+    summary = Summary()
+    data = _read(job)
+    on_progress = _progress_writer(job, job.total_rows or None)
+    for batch in _batches(job, data, lock=True, on_progress=on_progress):
+        summary.add(batch)
+        if summary.error_count:
+            raise CommitRefused(
+                ngettext(
+                    "The ledger changed since the file was checked: %(n)d error found. Nothing "
+                    "was imported; upload the file again.",
+                    "The ledger changed since the file was checked: %(n)d errors found. Nothing "
+                    "was imported; upload the file again.",
+                    summary.error_count,
+                )
+                % {"n": summary.error_count},
+                summary.errors,
+                summary.error_count,
+            )
+        created, repayments = [], []
+        for row in batch:
+            if row.action != "new":
+                continue
+            participation.last_issue_number += 1
+            issue = LedgerIssue(
+                tenant_id=job.tenant_id,
+                campaign_id=job.campaign_id,
+                agency_id=job.agency_id,
+                number=participation.last_issue_number,
+                amount_repaid=row.repayment,
+                import_job=job,
+                created_by=actor,
+                **row.data,
+            )
+            created.append((issue, row))
+        LedgerIssue.objects.bulk_create([issue for issue, _row in created])
+        repayments += [(issue, row) for issue, row in created if row.repayment]
+        updated = []
+        for row in batch:
+            if row.action != "update":
+                continue
+            issue = row.issue
+            for key in row.changed:
+                setattr(issue, key, row.data[key])
+            issue.amount_repaid += row.repayment
+            issue.import_job = job
+            issue.updated_at = now
+            updated.append(issue)
+            if row.repayment:
+                repayments.append((issue, row))
+        if updated:
+            LedgerIssue.objects.bulk_update(updated, UPDATE_FIELDS)
+        Repayment.objects.bulk_create(
+            [
+                Repayment(
+                    tenant_id=job.tenant_id,
+                    issue_id=issue.pk,
+                    paid_on=row.repaid_on,
+                    amount=row.repayment,
+                    note=note,
+                    created_by=actor,
+                )
+                for issue, row in repayments
+            ]
+        )
+    participation.save(update_fields=["last_issue_number"])
+    return summary
+
+
+def job_commit(job_id: int) -> ImportJob:
+    """Write every row of a checked file, or nothing (the job then says why)."""
+    job = ImportJob.objects.select_related("campaign", "created_by").get(pk=job_id)
+    if job.status != ImportStatus.COMMITTING:
+        return job
+    errors, error_count = [], 0
+    try:
+        with transaction.atomic(), _foreign_keys_checked_at_once(LedgerIssue, Repayment):
+            summary = _write(job)
+    except CommitRefused as exc:
+        status, message, errors, error_count = (
+            ImportStatus.FAILED,
+            exc.message,
+            exc.errors,
+            exc.count,
+        )
+    except XlsxError as exc:
+        status, message = ImportStatus.FAILED, str(exc)
+    except ValidationError as exc:
+        status, message = ImportStatus.FAILED, " ".join(exc.messages)
+    except DatabaseError:
+        logger.exception("Import job %s could not be written", job.pk)
+        status = ImportStatus.FAILED
+        message = _(
+            "The ledger changed while the file was imported. Nothing was imported; upload the "
+            "file again."
+        )
+    except Exception:
+        logger.exception("Import job %s could not be written", job.pk)
+        status = ImportStatus.FAILED
+        message = _("The import failed. Nothing was imported; try again or ask the office.")
+    else:
+        status, message = ImportStatus.COMMITTED, ""
+        job.total_rows, job.new_rows, job.updated_rows = (
+            summary.total,
+            summary.new,
+            summary.updated,
+        )
+    job.status = status
+    job.message = message
+    job.finished_at = timezone.now()
+    fields = ["status", "message", "finished_at", "total_rows", "new_rows", "updated_rows"]
+    if status == ImportStatus.FAILED and errors:
+        job.errors, job.error_count = errors, error_count
+        fields += ["errors", "error_count"]
+    job.save(update_fields=fields)
+    cache.delete(progress_key(job.pk))
+    if job.created_by_id:
+        title = (
+            _("Ledger import finished: %(name)s")
+            if status == ImportStatus.COMMITTED
+            else _("Ledger import failed: %(name)s")
+        ) % {"name": job.original_name}
+        notify(
+            [job.created_by],
+            title=title,
+            body=message or job.campaign.title,
+            url=reverse("rectification:import-detail", args=[job.pk]),
+        )
+    return job
