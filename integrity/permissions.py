@@ -68,6 +68,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "investment.view": frozenset({PA, OA, OS, CV, AC, AL}),
     "investment.edit": frozenset({AC, AL}),
     "investment.review": frozenset({PA, OA, OS}),
+    "scheme.view": frozenset({PA, OA, OS, CV}),
+    "scheme.manage": frozenset({PA, OA, OS}),
+    "run.view": frozenset({PA, OA, OS, CV}),
+    "run.start": frozenset({PA, OA, OS}),
+    "run.review": frozenset({PA, OA, OS}),
+    "run.publish": frozenset({PA, OA}),
+    "score.view_own": frozenset({AC, AL}),
 }
 
 
@@ -139,6 +146,15 @@ NAVIGATION = [
         ],
     ),
     (
+        _("Scoring"),
+        [
+            (_("Scoring schemes"), "scoring:scheme-list", "scheme.view"),
+            (_("Score runs"), "scoring:run-list", "run.view"),
+            (_("Score objections"), "scoring:objection-list", "run.review"),
+            (_("Our supervision scores"), "scoring:my-scores", "score.view_own"),
+        ],
+    ),
+    (
         _("Configuration"),
         [
             (_("Agencies"), "accounts:agency-list", "agency.view"),
@@ -167,11 +183,12 @@ def _links(user, entries):
 
 
 def navigation(request):
-    """Template context: the menus and links the user's role may use (`nav_items`), and the
-    set of their URL names (`nav_names`)."""
+    """Template context: the menus and links the user's role may use (`nav_items`), the set
+    of their URL names (`nav_names`) and the number of unread notifications for the bell
+    (`unread_notifications`, one COUNT query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "nav_names": set()}
+        return {"nav_items": [], "nav_names": set(), "unread_notifications": 0}
     items, names = [], set()
     for entry in NAVIGATION:
         if isinstance(entry[1], list):
@@ -183,4 +200,7 @@ def navigation(request):
             links = _links(user, [entry])
             items += links
             names |= {link["name"] for link in links}
-    return {"nav_items": items, "nav_names": names}
+    from accounts.models import Notification
+
+    unread = Notification.objects.for_user(user).filter(read_at__isnull=True).count()
+    return {"nav_items": items, "nav_names": names, "unread_notifications": unread}

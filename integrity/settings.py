@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "domains",
     "supervision",
     "rectification",
+    "scoring",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["integrity.formats"]
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
@@ -193,6 +195,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "scoring-scheduled-runs": {
+        "task": "scoring.scheduled_runs",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "flag-overdue-rectification": {
         "task": "rectification.flag_overdue",
         "schedule": crontab(hour=1, minute=25),

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("domains.api.urls")),
     path("", include("supervision.api.urls")),
     path("", include("rectification.api.urls")),
+    path("", include("scoring.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("public/", include("supervision.public_urls")),
     path("", include("rectification.urls")),
+    path("", include("scoring.urls")),
+    path("public/", include("scoring.public_urls")),
     path("api/v1/", include((api_v1, "v1"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
