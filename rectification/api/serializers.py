@@ -27,6 +27,7 @@ from ..models import (
     Repayment,
 )
 from ..selectors import campaigns_for_user, issue_position
+from ..services import ISSUE_FIELDS
 
 
 def _user(serializer):
@@ -101,27 +102,7 @@ class LedgerIssueSerializer(serializers.ModelSerializer):
         fields = [
             *ISSUE_READ_ONLY[:4],
             "campaign",
-            "domain",
-            "problem_type",
-            "subject_name",
-            "subject_credit_code",
-            "description",
-            "responsible_person",
-            "cause",
-            "handling_opinion",
-            "source",
-            "discovered_on",
-            "deadline",
-            "status",
-            "extra",
-            "creditor_name",
-            "creditor_credit_code",
-            "creditor_is_sme",
-            "contract",
-            "accepted_on",
-            "payment_term_days",
-            "amount_owed",
-            "daily_interest_rate",
+            *ISSUE_FIELDS,
             *ISSUE_READ_ONLY[4:],
             "payment_due_on",
             "outstanding",

@@ -20,6 +20,7 @@ from supervision.forms.public import MultipleFileField, clean_past_date, date_wi
 from .. import selectors
 from ..choices import AGENCY_ISSUE_STATUSES, IssueSource, IssueStatus
 from ..models import LedgerIssue, Repayment
+from ..services import ISSUE_FIELDS
 
 
 class IssueFilter(django_filters.FilterSet):
@@ -144,28 +145,8 @@ class IssueForm(forms.ModelForm):
 
     class Meta:
         model = LedgerIssue
-        fields = [
-            "domain",
-            "problem_type",
-            "subject_name",
-            "subject_credit_code",
-            "description",
-            "responsible_person",
-            "cause",
-            "handling_opinion",
-            "source",
-            "discovered_on",
-            "deadline",
-            "status",
-            "creditor_name",
-            "creditor_credit_code",
-            "creditor_is_sme",
-            "contract",
-            "accepted_on",
-            "payment_term_days",
-            "amount_owed",
-            "daily_interest_rate",
-        ]
+        # The service's fields; the domain's extra fields are rendered separately.
+        fields = [f for f in ISSUE_FIELDS if f != "extra"]
         widgets = {
             "discovered_on": date_widget(),
             "deadline": date_widget(),
