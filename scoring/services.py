@@ -371,6 +371,12 @@ def manual_entry_save(*, indicator: Indicator, agency, points, reason: str, acto
 
 
 @transaction.atomic
+def manual_entry_delete(*, entry: ManualEntry, actor) -> None:
+    """Remove an agency's entered points: the item falls back to its documented default."""
+    entry.delete()
+
+
+@transaction.atomic
 def run_create(*, scheme: Scheme, actor) -> ScoreRun:
     """A queued run of a scheme that has no problems (the scheme is marked validated)."""
     problems = scheme_problems(scheme)

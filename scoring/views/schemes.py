@@ -332,6 +332,11 @@ class ManualEntriesView(PermissionRequiredMixin, View):
         try:
             with transaction.atomic():
                 for agency, points, reason in changed:
+                    entry = form.entries.get(agency.pk)
+                    if entry is not None and points is None and not reason:
+                        # Both cells emptied: the entry goes, the item's default applies again.
+                        services.manual_entry_delete(entry=entry, actor=request.user)
+                        continue
                     try:
                         services.manual_entry_save(
                             indicator=indicator,

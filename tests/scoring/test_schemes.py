@@ -307,6 +307,12 @@ def test_manual_entries_need_a_reason_and_points_within_the_maximum(client, worl
     update = Events.objects.tracks(entry).filter(pgh_label="update").get()
     assert update.pgh_diff["points"] == [2, 4]
 
+    # Emptying both cells removes the entry (audited): the item's default applies again.
+    response = client.post(url, {f"points_{a1}": "", f"reason_{a1}": ""})
+    assert response["Location"] == url
+    assert not ManualEntry.objects.exists()
+    assert Events.objects.tracks(entry).filter(pgh_label="delete").exists()
+
     # Computed items and categories take no entries.
     computed = scheme.indicators.get(code="court")
     assert client.get(reverse("scoring:manual-entries", args=[computed.pk])).status_code == 404
