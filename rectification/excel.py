@@ -418,6 +418,12 @@ class RowParser:
 
     # Step 1: the row on its own ------------------------------------------------------------
 
+    def _show_default(self, row: ParsedRow, key: str, value) -> None:
+        """In the preview, an empty cell shows the value the import will store."""
+        if row.cells:
+            index = self.preview_headers.index(self.headers[key])
+            row.cells[index] = _("%(value)s (default)") % {"value": value}
+
     def parse(self, number: int, raw: dict, *, cells: bool = True) -> ParsedRow:
         """Check a row on its own; `cells`: keep its values as shown in the preview."""
         errors: list[RowError] = []
@@ -495,6 +501,7 @@ class RowParser:
         value = text("source")
         if not value:
             data["source"] = IssueSource.SELF_INSPECTION
+            self._show_default(row, "source", IssueSource.SELF_INSPECTION.label)
         elif value in self.sources:
             data["source"] = self.sources[value]
         else:
@@ -526,6 +533,7 @@ class RowParser:
             data["discovered_on"] = dates["discovered_on"]
         if dates["deadline"] is None:
             data["deadline"] = self.campaign.completion_deadline
+            self._show_default(row, "deadline", self.campaign.completion_deadline.isoformat())
         elif dates["deadline"]:
             data["deadline"] = dates["deadline"]
         if (

@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
 from domains import services as domain_services
@@ -207,6 +208,10 @@ def test_good_file_is_checked_previewed_and_committed(
     assert (job.total_rows, job.new_rows, job.updated_rows, job.error_count) == (2, 2, 0, 0)
     assert [p["action"] for p in job.preview] == ["new", "new"]
     assert job.preview[0]["cells"][3] == "县财政局" and job.preview[0]["row"] == 2
+    # An empty deadline shows, in the preview, the campaign's deadline the import will store.
+    deadline = w.campaign.completion_deadline.isoformat()
+    shown = gettext("%(value)s (default)") % {"value": deadline}
+    assert shown in job.preview[1]["cells"] and shown not in job.preview[0]["cells"]
     assert LedgerIssue.objects.count() == 1  # nothing written by the check
 
     page = client.get(reverse("rectification:import-detail", args=[job.pk]))
