@@ -8,6 +8,7 @@ from pghistory.models import Events
 
 from integrity.tenancy import visible_tenant_ids
 
+from .choices import AGENCY_ROLES, OFFICE_ROLES
 from .models import Agency, SecurityEvent, Tenant, User
 
 AUDITED_MODELS = {
@@ -70,3 +71,13 @@ def office_home_figures(user) -> dict:
             SecurityEvent.objects.for_user(user).order_by("-created_at")[:8]
         ),
     }
+
+
+def office_users(tenant_id: int):
+    """The active credit-office users of a tenant (addressees of the office's notifications)."""
+    return User.objects.filter(tenant_id=tenant_id, role__in=OFFICE_ROLES, is_active=True)
+
+
+def agency_users(agency_ids, roles=AGENCY_ROLES):
+    """The active users of the given agencies in the given agency roles."""
+    return User.objects.filter(agency_id__in=list(agency_ids), role__in=roles, is_active=True)

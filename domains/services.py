@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Agency, Tenant, User
 from integrity.attachments import store_upload
-from integrity.services import apply_changes
+from integrity.services import apply_changes, save_changes
 from integrity.workdays import add_workdays
 
 from . import defaults, rules
@@ -45,16 +45,6 @@ from .models import (
     RecordAttachment,
     TrustRecord,
 )
-
-
-def _save(instance, changed: list[str], *, created: bool) -> None:
-    instance.full_clean()
-    if created:
-        instance.save()
-    elif changed:
-        extra = ["updated_at"] if hasattr(instance, "updated_at") else []
-        instance.save(update_fields=[*changed, *extra])
-
 
 # Tenant defaults --------------------------------------------------------------------------
 
@@ -104,7 +94,7 @@ def domain_save(
     created = domain is None
     domain = domain or KeyDomain(tenant=tenant)
     changed = apply_changes(domain, data, DOMAIN_FIELDS)
-    _save(domain, changed, created=created)
+    save_changes(domain, changed, created=created)
     for field in ("lead_units", "responsible_units"):
         if field in data:
             agencies = list(data[field])
@@ -128,7 +118,7 @@ def domain_field_save(
     created = field is None
     field = field or DomainField(tenant_id=domain.tenant_id, domain=domain)
     changed = apply_changes(field, data, FIELD_FIELDS)
-    _save(field, changed, created=created)
+    save_changes(field, changed, created=created)
     return field
 
 
@@ -147,7 +137,7 @@ def problem_type_save(
     created = problem_type is None
     problem_type = problem_type or ProblemType(tenant=tenant)
     changed = apply_changes(problem_type, data, PROBLEM_TYPE_FIELDS)
-    _save(problem_type, changed, created=created)
+    save_changes(problem_type, changed, created=created)
     return problem_type
 
 
@@ -170,7 +160,7 @@ def publicity_rule_save(
     created = rule is None
     rule = rule or PublicityRule(tenant=tenant)
     changed = apply_changes(rule, data, RULE_FIELDS)
-    _save(rule, changed, created=created)
+    save_changes(rule, changed, created=created)
     return rule
 
 
@@ -178,7 +168,7 @@ def publicity_rule_save(
 def credit_settings_save(*, tenant: Tenant, data: dict, actor: User) -> CreditSettings:
     settings_row, _created = CreditSettings.objects.get_or_create(tenant=tenant)
     changed = apply_changes(settings_row, data, ("objection_workdays", "repair_workdays"))
-    _save(settings_row, changed, created=False)
+    save_changes(settings_row, changed, created=False)
     return settings_row
 
 
@@ -272,7 +262,7 @@ def record_update(*, record: TrustRecord, data: dict, actor: User) -> TrustRecor
     if {"severity", "decision_date"} & set(changed):
         _apply_publicity(record, keep_public=record.is_public)
         changed += ["publicity_rule", "publicity_min_end", "publicity_max_end", "is_public"]
-    _save(record, changed, created=False)
+    save_changes(record, changed, created=False)
     return record
 
 
@@ -552,7 +542,7 @@ def commitment_update(*, commitment: Commitment, data: dict, actor: User) -> Com
     if commitment.status != CommitmentStatus.IN_PROGRESS:
         raise ValidationError(_("A commitment can be edited only while it is in progress."))
     changed = apply_changes(commitment, data, COMMITMENT_FIELDS)
-    _save(commitment, changed, created=False)
+    save_changes(commitment, changed, created=False)
     return commitment
 
 
@@ -611,7 +601,7 @@ def notice_save(
     if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("Only a draft notice can be edited."))
     changed = apply_changes(notice, data, ("title", "document_number", "body"))
-    _save(notice, changed, created=created)
+    save_changes(notice, changed, created=created)
     if "records" in data:
         records = list(data["records"])
         if not records:
@@ -670,7 +660,7 @@ def joint_measure_save(
     created = item is None
     item = item or JointMeasure(tenant=tenant)
     changed = apply_changes(item, data, JOINT_MEASURE_FIELDS)
-    _save(item, changed, created=created)
+    save_changes(item, changed, created=created)
     return item
 
 
@@ -681,7 +671,7 @@ def four_list_entry_save(
     created = item is None
     item = item or FourListEntry(tenant=tenant)
     changed = apply_changes(item, data, FOUR_LIST_FIELDS)
-    _save(item, changed, created=created)
+    save_changes(item, changed, created=created)
     return item
 
 

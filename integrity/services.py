@@ -32,6 +32,17 @@ def apply_changes(instance, data: dict, fields) -> list[str]:
     return changed
 
 
+def save_changes(instance, changed: list[str], *, created: bool) -> None:
+    """Validate and save: a new row whole, an existing one only in the fields that changed
+    (with `updated_at` when the model has one)."""
+    instance.full_clean()
+    if created:
+        instance.save()
+    elif changed:
+        extra = ["updated_at"] if hasattr(instance, "updated_at") else []
+        instance.save(update_fields=[*changed, *extra])
+
+
 def national_is_workday(day) -> bool:
     """The national calendar alone, without the tenant's overrides."""
     return is_workday(day, overrides={})

@@ -20,15 +20,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import AGENCY_ROLES, OFFICE_ROLES, Role
+from accounts.choices import Role
 from accounts.models import Agency, User
+from accounts.selectors import agency_users, office_users
 from accounts.services import notify
 from accounts.validators import normalize_credit_code
 from domains.choices import FieldType
 from domains.models import DomainField
 from integrity.attachments import store_upload
 from integrity.richtext import clean_html, is_blank
-from integrity.services import apply_changes
+from integrity.services import apply_changes, save_changes
 
 from . import selectors
 from .choices import (
@@ -106,23 +107,6 @@ PROJECT_FIELDS = (
 )
 
 
-def _save(instance, changed: list[str], *, created: bool) -> None:
-    instance.full_clean()
-    if created:
-        instance.save()
-    elif changed:
-        extra = ["updated_at"] if hasattr(instance, "updated_at") else []
-        instance.save(update_fields=[*changed, *extra])
-
-
-def _office_users(tenant_id: int):
-    return User.objects.filter(tenant_id=tenant_id, role__in=OFFICE_ROLES, is_active=True)
-
-
-def _agency_users(agency_id: int, roles=AGENCY_ROLES):
-    return User.objects.filter(agency_id=agency_id, role__in=roles, is_active=True)
-
-
 # Campaigns ------------------------------------------------------------------------------------
 
 
@@ -156,7 +140,7 @@ def campaign_save(*, tenant, data: dict, actor: User, campaign: Campaign | None 
     agencies = list(data.get("agencies", campaign.agencies.all() if not created else []))
     _check_members(tenant, domains, agencies)
     changed = apply_changes(campaign, data, CAMPAIGN_FIELDS)
-    _save(campaign, changed, created=created)
+    save_changes(campaign, changed, created=created)
 
     wanted_domains = {d.pk for d in domains}
     current_domains = set(
@@ -200,7 +184,7 @@ def campaign_save(*, tenant, data: dict, actor: User, campaign: Campaign | None 
 def _notify_participants(campaign: Campaign, participation_ids) -> None:
     participations = Participation.objects.filter(pk__in=participation_ids)
     agency_ids = list(participations.values_list("agency_id", flat=True))
-    users = User.objects.filter(agency_id__in=agency_ids, role__in=AGENCY_ROLES, is_active=True)
+    users = agency_users(agency_ids)
     body = _(
         "The credit office launched the campaign %(title)s (%(number)s). Self-inspection report "
         "due by %(report)s, rectification plan by %(plan)s, rectification completed by "
@@ -397,7 +381,7 @@ def issue_update(*, issue: LedgerIssue, data: dict, actor: User) -> LedgerIssue:
         issue.rectified_on = timezone.localdate()
         changed.append("rectified_on")
     _check_issue_scope(issue)
-    _save(issue, changed, created=False)
+    save_changes(issue, changed, created=False)
     return issue
 
 
@@ -455,7 +439,7 @@ def issue_verify(*, issue: LedgerIssue, close: bool, note: str, actor: User) -> 
         update_fields=["status", "verification_note", "closed_at", "closed_by", "updated_at"]
     )
     notify(
-        _agency_users(issue.agency_id),
+        agency_users([issue.agency_id]),
         title=title,
         body=f"{issue.subject_name}: {note}" if note else issue.subject_name,
         url=reverse("rectification:issue-detail", args=[issue.pk]),
@@ -543,7 +527,7 @@ def issue_from_complaint(*, complaint, campaign: Campaign, data: dict, actor: Us
     issue.source_complaint = complaint
     issue.save(update_fields=["source_complaint", "updated_at"])
     notify(
-        _agency_users(issue.agency_id),
+        agency_users([issue.agency_id]),
         title=_("A founded complaint was added to your ledger"),
         body=issue.subject_name,
         url=reverse("rectification:issue-detail", args=[issue.pk]),
@@ -647,7 +631,7 @@ def filing_request_signoff(*, filing: Filing, actor: User) -> Filing:
     filing.status = FilingStatus.AWAITING_SIGNOFF
     filing.save(update_fields=["status", "updated_at"])
     notify(
-        _agency_users(filing.agency_id, roles=[Role.AGENCY_LEADER]),
+        agency_users([filing.agency_id], roles=[Role.AGENCY_LEADER]),
         title=_("%(kind)s awaits your sign-off") % {"kind": filing.get_kind_display()},
         body=filing.campaign.title,
         url=reverse("rectification:filing-detail", args=[filing.pk]),
@@ -697,7 +681,7 @@ def filing_sign_off(*, filing: Filing, actor: User, comment: str = "") -> Filing
         ]
     )
     notify(
-        _office_users(filing.tenant_id),
+        office_users(filing.tenant_id),
         title=_("%(agency)s submitted the %(kind)s")
         % {"agency": filing.agency.name, "kind": filing.get_kind_display()},
         body=filing.campaign.title,
@@ -721,7 +705,7 @@ def filing_send_back_to_clerk(*, filing: Filing, actor: User, comment: str) -> F
     filing.signoff_comment = comment.strip()
     filing.save(update_fields=["status", "signoff_comment", "updated_at"])
     notify(
-        _agency_users(filing.agency_id, roles=[Role.AGENCY_CLERK]),
+        agency_users([filing.agency_id], roles=[Role.AGENCY_CLERK]),
         title=_("The leader sent the %(kind)s back") % {"kind": filing.get_kind_display()},
         body=comment.strip(),
         url=reverse("rectification:filing-detail", args=[filing.pk]),
@@ -753,7 +737,7 @@ def filing_review(*, filing: Filing, accept: bool, comment: str, actor: User) ->
         _("The office accepted the %(kind)s") if accept else _("The office returned the %(kind)s")
     ) % {"kind": filing.get_kind_display()}
     notify(
-        _agency_users(filing.agency_id),
+        agency_users([filing.agency_id]),
         title=title,
         body=comment or filing.campaign.title,
         url=reverse("rectification:filing-detail", args=[filing.pk]),
@@ -779,7 +763,7 @@ def milestone_save(
     if "due_on" in changed:
         milestone.overdue_notified_on = None
         changed.append("overdue_notified_on")
-    _save(milestone, changed, created=created)
+    save_changes(milestone, changed, created=created)
     return milestone
 
 
@@ -864,7 +848,7 @@ def flag_overdue(*, today: date | None = None) -> dict[str, int]:
     overdue_url = reverse("rectification:overdue")
     for agency_id, (m_count, i_count) in per_agency.items():
         notify(
-            _agency_users(agency_id, roles=[Role.AGENCY_CLERK]),
+            agency_users([agency_id], roles=[Role.AGENCY_CLERK]),
             title=_("Overdue: %(m)d milestones, %(i)d ledger issues")
             % {"m": m_count, "i": i_count},
             body=_("These items passed their deadline without being completed."),
@@ -872,7 +856,7 @@ def flag_overdue(*, today: date | None = None) -> dict[str, int]:
         )
     for tenant_id, (m_count, i_count) in per_tenant.items():
         notify(
-            _office_users(tenant_id),
+            office_users(tenant_id),
             title=_("Newly overdue: %(m)d milestones, %(i)d ledger issues")
             % {"m": m_count, "i": i_count},
             body=_("See the overdue list for the agencies concerned."),
@@ -929,7 +913,7 @@ def _detect_duplicates(project: InvestmentProject) -> list[DuplicateFlag]:
             flags.append(flag)
     if flags:
         notify(
-            _office_users(project.tenant_id),
+            office_users(project.tenant_id),
             title=_("Possible duplicate signing: %(name)s") % {"name": project.name},
             body=_("%(n)d projects of other agencies look like the same project.")
             % {"n": len(flags)},
@@ -952,7 +936,7 @@ def project_save(
     project.normalized_name = normalize_project_name(project.name)
     if "name" in changed:
         changed.append("normalized_name")
-    _save(project, changed, created=created)
+    save_changes(project, changed, created=created)
     if created or {"name", "investor_credit_code", "status"} & set(changed):
         _detect_duplicates(project)
     return project

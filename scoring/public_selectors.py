@@ -56,8 +56,10 @@ def _groups(snapshot: dict) -> list[dict]:
 
 def published(tenant) -> QuerySet:
     """The county's publications the public may read, newest period first."""
-    return Publication.objects.filter(tenant=tenant, status=PublicationStatus.PUBLISHED).order_by(
-        "-period_end", "-published_at", "-id"
+    return (
+        Publication.objects.for_tenant(tenant)
+        .filter(status=PublicationStatus.PUBLISHED)
+        .order_by("-period_end", "-published_at", "-id")
     )
 
 
@@ -65,7 +67,7 @@ def listed(tenant) -> QuerySet:
     """Every publication of the county, withdrawn ones included (they are listed with their
     reason, never with their rankings). The snapshots are not loaded."""
     return (
-        Publication.objects.filter(tenant=tenant)
+        Publication.objects.for_tenant(tenant)
         .defer("snapshot")
         .order_by("-period_end", "-published_at", "-id")
     )
@@ -78,8 +80,10 @@ def latest(tenant) -> Publication | None:
 def withdrawals_after(tenant, period_end=None) -> list[Publication]:
     """Withdrawn publications the rankings page announces: those of a later period than the
     ranking it shows (all of them when it shows none)."""
-    rows = Publication.objects.filter(tenant=tenant, status=PublicationStatus.WITHDRAWN).defer(
-        "snapshot"
+    rows = (
+        Publication.objects.for_tenant(tenant)
+        .filter(status=PublicationStatus.WITHDRAWN)
+        .defer("snapshot")
     )
     if period_end is not None:
         rows = rows.filter(period_end__gt=period_end)

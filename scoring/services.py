@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import AGENCY_ROLES, OFFICE_ROLES, RankingGroup
-from accounts.models import User
+from accounts.choices import RankingGroup
+from accounts.selectors import agency_users, office_users
 from accounts.services import notify
 from integrity.services import apply_changes
 
@@ -631,7 +631,7 @@ def objection_raise(
         created_by=actor,
     )
     notify(
-        User.objects.filter(tenant_id=publication.tenant_id, role__in=OFFICE_ROLES, is_active=True),
+        office_users(publication.tenant_id),
         title=_("Objection to a score: %(agency)s") % {"agency": agency.name},
         body=_("%(title)s, %(item)s: %(reason)s")
         % {
@@ -671,7 +671,7 @@ def objection_decide(
     objection.save(update_fields=["status", "answer", "decided_by", "decided_at"])
     publication = objection.publication
     notify(
-        User.objects.filter(agency_id=objection.agency_id, role__in=AGENCY_ROLES, is_active=True),
+        agency_users([objection.agency_id]),
         title=(
             _("Your objection to %(title)s is upheld")
             if upheld

@@ -164,7 +164,7 @@ class AgencyProfileView(CountyMixin, View):
     template_name = "scoring/public/agency_profile.html"
 
     def resolve(self, *, pk, **kwargs) -> None:
-        self.agency = get_object_or_404(Agency.objects.filter(tenant=self.tenant), pk=pk)
+        self.agency = get_object_or_404(Agency.objects.for_tenant(self.tenant), pk=pk)
         self.history = cached(
             self.tenant,
             "agency-history",
