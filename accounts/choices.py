@@ -38,6 +38,8 @@ class Role(models.TextChoices):
     AGENCY_LEADER = "agency_leader", _("Agency leader")
     EVALUATOR = "evaluator", _("Third-party evaluator")
     CITY_VIEWER = "city_viewer", _("City viewer")
+    # The identity of a machine client (accounts.ApiClient); never logs in to the UI.
+    API_CLIENT = "api_client", _("API client")
 
 
 AGENCY_ROLES = frozenset({Role.AGENCY_CLERK, Role.AGENCY_LEADER})
@@ -56,6 +58,8 @@ class SecurityEventKind(models.TextChoices):
     PERMISSION_CHANGED = "permission_changed", _("Role or permission changed")
     EXPORT = "export", _("Data export")
     API_KEY_USED = "api_key_used", _("API key used")
+    API_KEY_ISSUED = "api_key_issued", _("API key issued")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
     ACCESS_DENIED = "access_denied", _("Access denied")
 
 

@@ -110,9 +110,10 @@ class UserForm(forms.ModelForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        roles = Role.choices
+        # API-client identities are made with their client (accounts.services.api_client_create).
+        roles = [(v, label) for v, label in Role.choices if v != Role.API_CLIENT]
         if not actor.is_platform_admin:
-            roles = [(v, label) for v, label in Role.choices if v != Role.PLATFORM_ADMIN]
+            roles = [(v, label) for v, label in roles if v != Role.PLATFORM_ADMIN]
             del self.fields["tenant"]
         else:
             self.fields["tenant"].queryset = Tenant.objects.all()
@@ -147,3 +148,39 @@ class UserCreateForm(UserForm):
         widget=forms.PasswordInput,
         help_text=_("The user must change it at first login."),
     )
+
+
+class ApiClientForm(forms.Form):
+    """An API client: what it may read and how fast. The platform admin also picks the
+    jurisdiction (a city client reads the counties below it)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    tenant = forms.ModelChoiceField(
+        label=_("Jurisdiction"),
+        queryset=Tenant.objects.none(),
+        help_text=_("A client of a city reads the city and every county below it."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Resources it may read"), widget=forms.CheckboxSelectMultiple
+    )
+    rate = forms.CharField(
+        label=_("Request limit"),
+        initial="600/min",
+        max_length=20,
+        help_text=_(
+            "Requests per sec, min, hour or day, e.g. 600/min; beyond it the API answers 429."
+        ),
+    )
+
+    def __init__(self, *args, actor, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        from integrity.api_auth import api_resources
+
+        self.fields["scopes"].choices = [("*", _("All resources, including new ones"))] + [
+            (name, f"{label} ({name})") for name, label in api_resources().items()
+        ]
+        if actor.is_platform_admin and not editing:
+            self.fields["tenant"].queryset = Tenant.objects.filter(is_active=True)
+        else:
+            del self.fields["tenant"]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integrity.audit import audited
+from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -23,7 +24,7 @@ from .validators import validate_credit_code, validate_division_code
 
 
 @audited()
-class Tenant(models.Model):
+class Tenant(Synced):
     """A jurisdiction (辖区): a city, or a county below a city. Each county's data is its own."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -44,7 +45,6 @@ class Tenant(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "pk"
@@ -69,7 +69,7 @@ class Tenant(models.Model):
 
 
 @audited()
-class Agency(models.Model):
+class Agency(Synced):
     """An agency (单位): township, sub-district, development zone, department, institution, SOE."""
 
     tenant = models.ForeignKey(
@@ -91,7 +91,6 @@ class Agency(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "tenant"
@@ -121,12 +120,19 @@ class Agency(models.Model):
         return self.name
 
 
-class ScopedUserManager(UserManager.from_queryset(TenantScopedQuerySet)):
+class UserQuerySet(TenantScopedQuerySet):
+    def people(self):
+        """Accounts of people: without the identities of API clients, which are managed with
+        their client and never edited, reset or listed as users."""
+        return self.exclude(role=Role.API_CLIENT)
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
 @audited(exclude=["password", "last_login", "failed_login_count"])
-class User(AbstractUser):
+class User(AbstractUser, Synced):
     """A person with an account: belongs to a tenant, and to an agency for agency roles."""
 
     display_name = models.CharField(_("full name"), max_length=50, blank=True)
@@ -284,3 +290,60 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+@audited(exclude=["last_used_at", "last_used_ip"])
+class ApiClient(models.Model):
+    """A machine client of the API (e.g. the city credit platform). It acts through its own
+    user of role API_CLIENT in its tenant, so tenancy, the permission matrix and the audit trail
+    treat it like any reader; it reads the resources in `scopes` and nothing else, and never
+    writes. The key is shown once; only its SHA-256 is stored (the key is 256 random bits, so a
+    slow password hash would add nothing but latency)."""
+
+    tenant = models.ForeignKey(
+        Tenant, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("identity"),
+        on_delete=models.PROTECT,
+        related_name="api_client",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    scopes = models.JSONField(_("resources"), default=list)
+    rate = models.CharField(_("request limit"), max_length=20, default="600/min")
+    key_prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("key rotated at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
+
+    objects = TenantScopedQuerySet.as_manager()
+    scope_tenant = "tenant"
+    scope_agency = None
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["tenant_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="api_client_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

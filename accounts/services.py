@@ -3,7 +3,10 @@ and runs inside the audit context of its caller (request middleware, command or 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,8 +22,8 @@ from django.utils.translation import gettext as _
 from integrity.net import client_ip
 from integrity.services import apply_changes
 
-from .choices import Outcome, SecurityEventKind, default_ranking_group
-from .models import Agency, Notification, SecurityEvent, Tenant, User
+from .choices import Outcome, Role, SecurityEventKind, default_ranking_group
+from .models import Agency, ApiClient, Notification, SecurityEvent, Tenant, User
 from .validators import normalize_credit_code
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ def _tenant_of(user: User, actor: User | None):
 @transaction.atomic
 def tenant_create(*, data: dict, actor: User) -> Tenant:
     from domains.services import tenant_defaults_ensure
+    from monitoring.services import tenant_rules_ensure
 
     tenant = Tenant()
     apply_changes(tenant, data, TENANT_FIELDS)
@@ -81,6 +85,7 @@ def tenant_create(*, data: dict, actor: User) -> Tenant:
     tenant.save()
     # A new jurisdiction starts with the default key domains, problem types and rules.
     tenant_defaults_ensure(tenant=tenant)
+    tenant_rules_ensure(tenant=tenant)
     return tenant
 
 
@@ -415,3 +420,167 @@ def notifications_mark_read(*, user: User, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+# API clients ---------------------------------------------------------------------------------
+
+API_KEY_PREFIX = "igp"
+API_CLIENT_FIELDS = ("name", "description", "scopes", "rate")
+RATE_UNITS = ("sec", "min", "hour", "day")
+
+
+def _new_key() -> tuple[str, str, str]:
+    """(key, prefix, sha256 of the key). The key reads `igp_<prefix>_<secret>`."""
+    prefix = secrets.token_hex(6)
+    key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, hash_api_key(key)
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _clean_api_client(client: ApiClient) -> None:
+    from integrity.api_auth import api_resources
+
+    errors = {}
+    known = api_resources()
+    scopes = client.scopes if isinstance(client.scopes, list) else None
+    if not scopes:
+        errors["scopes"] = _("Choose at least one resource the client may read.")
+    elif unknown := [s for s in scopes if s != "*" and s not in known]:
+        errors["scopes"] = _("Unknown resources: %(names)s.") % {"names": ", ".join(unknown)}
+    number, _sep, unit = (client.rate or "").partition("/")
+    if not (number.isdigit() and 1 <= int(number) <= 100_000 and unit in RATE_UNITS):
+        errors["rate"] = _(
+            "Write the limit as a number of requests per sec, min, hour or day, e.g. 600/min."
+        )
+    try:
+        client.full_clean(exclude=["user", "key_prefix", "key_hash"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def api_client_create(
+    *, tenant: Tenant, data: dict, actor: User, request=None
+) -> tuple[ApiClient, str]:
+    """A new client and its key, which is returned this once and never stored."""
+    key, prefix, digest = _new_key()
+    client = ApiClient(tenant=tenant, key_prefix=prefix, key_hash=digest, created_by=actor)
+    apply_changes(client, data, API_CLIENT_FIELDS)
+    _clean_api_client(client)
+    identity = User(
+        username=f"api-{prefix}",
+        display_name=client.name[:50],
+        role=Role.API_CLIENT,
+        tenant=tenant,
+    )
+    identity.set_unusable_password()
+    identity.save()
+    client.user = identity
+    client.save()
+    security_event_record(
+        kind=SecurityEventKind.API_KEY_ISSUED,
+        request=request,
+        user=actor,
+        tenant=tenant,
+        client=client.name,
+        prefix=prefix,
+    )
+    return client, key
+
+
+@transaction.atomic
+def api_client_update(*, client: ApiClient, data: dict, actor: User) -> ApiClient:
+    if not client.is_active:
+        raise ValidationError(_("A revoked client cannot be changed."))
+    apply_changes(client, data, API_CLIENT_FIELDS)
+    _clean_api_client(client)
+    client.save()
+    if client.user.display_name != client.name[:50]:
+        client.user.display_name = client.name[:50]
+        client.user.save(update_fields=["display_name", "updated_at"])
+    return client
+
+
+@transaction.atomic
+def api_client_rotate(*, client: ApiClient, actor: User, request=None) -> str:
+    """A new key; the old one stops working at once."""
+    if not client.is_active:
+        raise ValidationError(_("A revoked client cannot get a new key."))
+    key, prefix, digest = _new_key()
+    old_prefix = client.key_prefix
+    client.key_prefix, client.key_hash, client.rotated_at = prefix, digest, timezone.now()
+    client.save(update_fields=["key_prefix", "key_hash", "rotated_at"])
+    security_event_record(
+        kind=SecurityEventKind.API_KEY_ISSUED,
+        request=request,
+        user=actor,
+        tenant=client.tenant,
+        client=client.name,
+        prefix=prefix,
+        replaces=old_prefix,
+    )
+    return key
+
+
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient, actor: User, request=None) -> ApiClient:
+    if not client.is_active:
+        return client
+    client.revoked_at = timezone.now()
+    client.save(update_fields=["revoked_at"])
+    client.user.is_active = False
+    client.user.save(update_fields=["is_active", "updated_at"])
+    security_event_record(
+        kind=SecurityEventKind.API_KEY_REVOKED,
+        request=request,
+        user=actor,
+        tenant=client.tenant,
+        client=client.name,
+        prefix=client.key_prefix,
+    )
+    return client
+
+
+class ApiKeyRefused(Exception):
+    pass
+
+
+API_LAST_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def api_client_authenticate(*, key: str, request=None) -> ApiClient:
+    """The active client the key belongs to, or ApiKeyRefused. Last use is recorded at most
+    once a minute per client; a refused key is a security event."""
+    parts = key.split("_", 2)  # the secret may contain "_"; the prefix is hex
+    client = None
+    if len(parts) == 3 and parts[0] == API_KEY_PREFIX:
+        client = (
+            ApiClient.objects.select_related("user", "tenant").filter(key_prefix=parts[1]).first()
+        )
+    if (
+        client is None
+        or not hmac.compare_digest(client.key_hash, hash_api_key(key))
+        or not client.is_active
+        or not client.user.is_active
+    ):
+        security_event_record(
+            kind=SecurityEventKind.API_KEY_USED,
+            outcome=Outcome.FAILURE,
+            request=request,
+            tenant=client.tenant if client else None,
+            username=client.user.username if client else "",
+            prefix=parts[1][:16] if len(parts) == 3 else "",
+            reason="revoked" if client and not client.is_active else "invalid",
+        )
+        raise ApiKeyRefused
+    now = timezone.now()
+    if client.last_used_at is None or now - client.last_used_at >= API_LAST_USE_RESOLUTION:
+        ip = client_ip(request) if request is not None else None
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now, last_used_ip=ip)
+        client.last_used_at, client.last_used_ip = now, ip
+    return client

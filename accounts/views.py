@@ -32,6 +32,7 @@ from .filters import AgencyFilter, SecurityEventFilter, UserFilter
 from .forms import (
     AgencyForm,
     AgencyImportForm,
+    ApiClientForm,
     LoginForm,
     PasswordChangeForm,
     SetPasswordForm,
@@ -39,7 +40,7 @@ from .forms import (
     UserCreateForm,
     UserForm,
 )
-from .models import Agency, Notification, Tenant, User
+from .models import Agency, ApiClient, Notification, Tenant, User
 
 # Login, logout, own password --------------------------------------------------------------
 
@@ -310,7 +311,7 @@ class UserListView(PermissionRequiredMixin, ScopedQuerysetMixin, ListView):
     def get_queryset(self):
         self.filterset = UserFilter(
             self.request.GET or None,
-            queryset=super().get_queryset().select_related("tenant", "agency"),
+            queryset=super().get_queryset().people().select_related("tenant", "agency"),
             user=self.request.user,
         )
         return self.filterset.qs
@@ -329,7 +330,7 @@ class UserFormView(PermissionRequiredMixin, View):
     def get_object(self, pk):
         if pk is None:
             return None
-        return get_scoped_object_or_404(User.objects.writable_by(self.request.user), pk=pk)
+        return get_scoped_object_or_404(User.objects.people().writable_by(self.request.user), pk=pk)
 
     def _form(self, target, data=None):
         actor = self.request.user
@@ -372,7 +373,7 @@ class UserActionView(PermissionRequiredMixin, View):
     action = ""
 
     def post(self, request, pk):
-        target = get_scoped_object_or_404(User.objects.writable_by(request.user), pk=pk)
+        target = get_scoped_object_or_404(User.objects.people().writable_by(request.user), pk=pk)
         actions = {
             "lock": (services.user_lock, {}, _("Account locked.")),
             "unlock": (services.user_unlock, {}, _("Account unlocked.")),
@@ -394,11 +395,11 @@ class UserResetPasswordView(PermissionRequiredMixin, View):
     template_name = "accounts/user_reset_password.html"
 
     def get(self, request, pk):
-        target = get_scoped_object_or_404(User.objects.writable_by(request.user), pk=pk)
+        target = get_scoped_object_or_404(User.objects.people().writable_by(request.user), pk=pk)
         return render(request, self.template_name, {"form": SetPasswordForm(), "object": target})
 
     def post(self, request, pk):
-        target = get_scoped_object_or_404(User.objects.writable_by(request.user), pk=pk)
+        target = get_scoped_object_or_404(User.objects.people().writable_by(request.user), pk=pk)
         form = SetPasswordForm(request.POST)
         if form.is_valid():
             try:
@@ -505,3 +506,89 @@ class NotificationReadView(LoginRequiredMixin, View):
         ):
             target = reverse("accounts:notification-list")
         return HttpResponseRedirect(target)
+
+
+# API clients -------------------------------------------------------------------------------
+
+
+class ApiClientListView(PermissionRequiredMixin, ScopedQuerysetMixin, ListView):
+    permission = "apiclient.manage"
+    model = ApiClient
+    write = True
+    template_name = "accounts/api_client_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("tenant", "created_by")
+
+
+def _key_page(request, client, key):
+    """The key, shown this once: rendered in the POST response itself (never stored, never in a
+    redirect or the session), and not cached."""
+    response = render(request, "accounts/api_client_key.html", {"object": client, "key": key})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class ApiClientFormView(PermissionRequiredMixin, View):
+    permission = "apiclient.manage"
+    template_name = "accounts/api_client_form.html"
+
+    def get_object(self, pk):
+        if pk is None:
+            return None
+        return get_scoped_object_or_404(
+            ApiClient.objects.writable_by(self.request.user).select_related("user", "tenant"),
+            pk=pk,
+        )
+
+    def _form(self, client, data=None):
+        initial = None
+        if client is not None:
+            initial = {f: getattr(client, f) for f in services.API_CLIENT_FIELDS}
+        return ApiClientForm(data, initial=initial, actor=self.request.user, editing=bool(client))
+
+    def get(self, request, pk=None):
+        client = self.get_object(pk)
+        return render(request, self.template_name, {"form": self._form(client), "object": client})
+
+    def post(self, request, pk=None):
+        client = self.get_object(pk)
+        form = self._form(client, request.POST)
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in services.API_CLIENT_FIELDS}
+            try:
+                if client is None:
+                    tenant = form.cleaned_data.get("tenant") or request.user.tenant
+                    client, key = services.api_client_create(
+                        tenant=tenant, data=data, actor=request.user, request=request
+                    )
+                    return _key_page(request, client, key)
+                services.api_client_update(client=client, data=data, actor=request.user)
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("accounts:api-client-list")
+        return render(request, self.template_name, {"form": form, "object": client})
+
+
+class ApiClientActionView(PermissionRequiredMixin, View):
+    """POST rotate (a new key, shown once; the old one stops at once) or revoke."""
+
+    permission = "apiclient.manage"
+    action = ""
+
+    def post(self, request, pk):
+        client = get_scoped_object_or_404(
+            ApiClient.objects.writable_by(request.user).select_related("user", "tenant"), pk=pk
+        )
+        try:
+            if self.action == "rotate":
+                key = services.api_client_rotate(client=client, actor=request.user, request=request)
+                return _key_page(request, client, key)
+            services.api_client_revoke(client=client, actor=request.user, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The client's key no longer works."))
+        return redirect("accounts:api-client-list")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validators import validate_credit_code, validate_resident_id
 from integrity.attachments import AttachmentBase
 from integrity.audit import audited
+from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -38,7 +39,7 @@ def _tenant_fk():
     )
 
 
-class TenantConfig(models.Model):
+class TenantConfig(Synced):
     """Configuration rows of a tenant: every role of the tenant reads them."""
 
     objects = TenantScopedQuerySet.as_manager()
@@ -261,7 +262,7 @@ class CreditSettings(TenantConfig):
 
 
 @audited()
-class TrustRecord(models.Model):
+class TrustRecord(Synced):
     """A failure-of-trust record (政务失信记录) on an agency, the government, an SOE or a civil
     servant, with its punishment period and publicity window."""
 
@@ -336,7 +337,6 @@ class TrustRecord(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "tenant"
@@ -405,7 +405,7 @@ class RecordAttachment(AttachmentBase):
 
 
 @audited()
-class PunishmentMeasure(models.Model):
+class PunishmentMeasure(Synced):
     """A punishment measure (惩戒措施, M12) taken on a record."""
 
     tenant = _tenant_fk()
@@ -432,7 +432,7 @@ class PunishmentMeasure(models.Model):
 
 
 @audited()
-class CreditRequest(models.Model):
+class CreditRequest(Synced):
     """An objection (异议) or a credit-repair application (信用修复) filed by anyone against a
     public record, tracked by its receipt code."""
 
@@ -497,7 +497,7 @@ class CreditRequest(models.Model):
 
 
 @audited()
-class Commitment(models.Model):
+class Commitment(Synced):
     """A credit commitment (信用承诺) of an agency. It belongs to the agency, not to a person,
     so it survives a change of leader (seed 003)."""
 
@@ -536,7 +536,6 @@ class Commitment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "tenant"
@@ -579,7 +578,7 @@ class CommitmentAttachment(AttachmentBase):
 
 
 @audited()
-class CaseNotice(models.Model):
+class CaseNotice(Synced):
     """A dishonesty case notice (失信案件通报, M5) composed from records and published."""
 
     tenant = _tenant_fk()
@@ -613,7 +612,6 @@ class CaseNotice(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "tenant"

@@ -5,9 +5,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .api_sync import CountyFilterBackend, TombstoneSerializer
+from .sync import resource_label
 from .tenancy import get_scoped_object_or_404
 
 
@@ -29,6 +32,25 @@ class ScopedViewSetMixin:
         obj = get_scoped_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup]})
         self.check_object_permissions(self.request, obj)
         return obj
+
+    @action(
+        detail=False,
+        methods=["get"],
+        serializer_class=TombstoneSerializer,
+        filter_backends=[CountyFilterBackend],
+        url_path="tombstones",
+    )
+    def tombstones(self, request, *args, **kwargs):
+        """已删除的记录（墓碑），与列表使用同一游标。 / Rows deleted from this collection
+        (tombstones), read with the same cursor as the collection."""
+        from .models import Tombstone
+
+        queryset = Tombstone.objects.for_user(request.user).filter(
+            resource=resource_label(self.get_queryset().model)
+        )
+        queryset = self.filter_queryset(queryset)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(TombstoneSerializer(page, many=True).data)
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -13,13 +13,23 @@ from django.db import connection
 from pghistory.middleware import HistoryMiddleware
 
 from .net import client_ip
+from .sync import Synced
 
 
 def audited(**kwargs):
-    """Class decorator: record inserts, updates and deletes of a model with their diff."""
-    return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs
-    )
+    """Class decorator: record inserts, updates and deletes of a model with their diff. The
+    change-feed position (integrity.sync) is bookkeeping, not data: it is left out."""
+
+    def decorate(model):
+        exclude = list(kwargs.get("exclude", []))
+        if issubclass(model, Synced):
+            exclude.append("sync_txid")
+        options = {**kwargs, "exclude": exclude} if exclude else kwargs
+        return pghistory.track(
+            pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **options
+        )(model)
+
+    return decorate
 
 
 class AuditContextMiddleware(HistoryMiddleware):

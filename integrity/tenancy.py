@@ -60,7 +60,7 @@ def writable_tenant_ids(user) -> list[int] | None:
         return []
     if user.role == Role.PLATFORM_ADMIN:
         return None
-    if user.role == Role.CITY_VIEWER or user.tenant_id is None:
+    if user.role in (Role.CITY_VIEWER, Role.API_CLIENT) or user.tenant_id is None:
         return []
     return [user.tenant_id]
 

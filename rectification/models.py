@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validators import validate_credit_code
 from integrity.attachments import AttachmentBase
 from integrity.audit import audited
+from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -73,7 +74,7 @@ def _money(verbose_name, **kwargs):
     )
 
 
-class AgencyOwned(models.Model):
+class AgencyOwned(Synced):
     """A row of one agency in one tenant: agency roles see their own agency's rows only."""
 
     objects = TenantScopedQuerySet.as_manager()
@@ -89,7 +90,7 @@ class AgencyOwned(models.Model):
 
 
 @audited()
-class Campaign(models.Model):
+class Campaign(Synced):
     """A special campaign (专项治理) the office launches for some agencies and domains."""
 
     tenant = _tenant_fk()
@@ -121,7 +122,6 @@ class Campaign(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_by = _user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TenantScopedQuerySet.as_manager()
     scope_tenant = "tenant"
@@ -176,7 +176,7 @@ class CampaignDomain(models.Model):
 
 
 @audited()
-class Participation(models.Model):
+class Participation(Synced):
     """An agency taking part in a campaign. Its row is also the lock that numbers the agency's
     ledger entries."""
 
@@ -290,7 +290,6 @@ class LedgerIssue(AgencyOwned):
     )
     created_by = _user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("ledger issue")
@@ -336,7 +335,7 @@ class LedgerIssue(AgencyOwned):
 
 
 @audited()
-class Repayment(models.Model):
+class Repayment(Synced):
     """A dated repayment of arrears."""
 
     tenant = _tenant_fk()
@@ -392,7 +391,6 @@ class Filing(AgencyOwned):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     created_by = _user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("filing")
@@ -413,7 +411,7 @@ class Filing(AgencyOwned):
 
 
 @audited()
-class FilingVersion(models.Model):
+class FilingVersion(Synced):
     """A version of a filing as it reached the office, frozen: sections, the ledger figures of
     the day, the milestones of a plan, and what the office did with it."""
 
@@ -479,7 +477,6 @@ class Milestone(AgencyOwned):
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     overdue_notified_on = models.DateField(_("overdue notice sent on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("milestone")
@@ -492,7 +489,7 @@ class Milestone(AgencyOwned):
 
 
 @audited()
-class MilestoneUpdate(models.Model):
+class MilestoneUpdate(Synced):
     """A progress update of a milestone, with evidence attached."""
 
     tenant = _tenant_fk()
@@ -622,7 +619,6 @@ class InvestmentProject(AgencyOwned):
     )
     created_by = _user_fk(_("entered by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("investment project")
@@ -635,7 +631,7 @@ class InvestmentProject(AgencyOwned):
 
 
 @audited()
-class DuplicateFlag(models.Model):
+class DuplicateFlag(Synced):
     """A likely duplicate signing: two projects of different agencies with the same investor or
     a near-identical name. The office checks it and confirms or dismisses it."""
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from integrity.audit import audited
+from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -50,7 +51,7 @@ def _points(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=7, decimal_places=2, **kwargs)
 
 
-class OfficeOwned(models.Model):
+class OfficeOwned(Synced):
     """The office's working rows: agencies do not read them (they read publications)."""
 
     objects = TenantScopedQuerySet.as_manager()
@@ -96,7 +97,6 @@ class Scheme(OfficeOwned):
     )
     created_by = _user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("scoring scheme")
@@ -181,7 +181,6 @@ class ManualEntry(OfficeOwned):
     points = _points(_("points"))
     reason = models.TextField(_("reason"))
     entered_by = _user_fk(_("entered by"))
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("manual score")
@@ -270,7 +269,7 @@ class IndicatorScore(OfficeOwned):
 
 
 @audited()
-class Publication(models.Model):
+class Publication(Synced):
     """A published run: an immutable snapshot of the rankings the public reads. It can be
     withdrawn with a public reason; the snapshot itself never changes (database trigger)."""
 

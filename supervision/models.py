@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrity.attachments import AttachmentBase
 from integrity.audit import audited
+from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -37,7 +38,7 @@ def _agency_fk(related_name):
     )
 
 
-class AgencyItem(models.Model):
+class AgencyItem(Synced):
     """A supervision item that belongs to one agency of the tenant."""
 
     objects = TenantScopedQuerySet.as_manager()
@@ -125,7 +126,6 @@ class Complaint(AgencyItem):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("complaint")
@@ -329,7 +329,7 @@ class DebtorListing(AgencyItem):
 
 
 @audited()
-class EvaluationAssignment(models.Model):
+class EvaluationAssignment(Synced):
     """What the office asks a third-party evaluator to score: agencies over a period."""
 
     tenant = _tenant_fk()
@@ -380,7 +380,7 @@ class AssignedAgency(models.Model):
 
 
 @audited()
-class EvaluationScore(models.Model):
+class EvaluationScore(Synced):
     """A third-party evaluator's score (0-100) of one agency for an assignment."""
 
     tenant = _tenant_fk()

@@ -1,6 +1,17 @@
 from . import ObjectURL
 
 
+def api_client(tenant):
+    from accounts import services
+    from accounts.models import User
+
+    actor = User.objects.filter(tenant=tenant, role="office_admin").first()
+    client, _key = services.api_client_create(
+        tenant=tenant, data={"name": "城市平台", "scopes": ["*"], "rate": "60/min"}, actor=actor
+    )
+    return client
+
+
 def _b1(w):
     return w.b1
 
@@ -25,6 +36,15 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "accounts:user-unlock": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
     "accounts:user-activate": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
     "accounts:user-deactivate": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
+    "accounts:api-client-update": ObjectURL(
+        lambda w: api_client(w.county_b), own=lambda w: api_client(w.county_a)
+    ),
+    "accounts:api-client-rotate": ObjectURL(
+        lambda w: api_client(w.county_b), own=lambda w: api_client(w.county_a)
+    ),
+    "accounts:api-client-revoke": ObjectURL(
+        lambda w: api_client(w.county_b), own=lambda w: api_client(w.county_a)
+    ),
     "v1:tenant-detail": ObjectURL(lambda w: w.county_b, None, lambda w: w.county_c),
     "v1:agency-detail": ObjectURL(_b1, _a2, _c1),
     "v1:user-detail": ObjectURL(lambda w: w.office_admin_b, lambda w: w.clerk_a2),
@@ -48,6 +68,8 @@ NON_OBJECT_URLS = {
     "accounts:agency-import",
     "accounts:agency-template",
     "accounts:user-list",
+    "accounts:api-client-list",
+    "accounts:api-client-create",
     "accounts:user-create",
     "accounts:audit-list",
     "accounts:security-event-list",

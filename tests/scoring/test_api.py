@@ -113,7 +113,7 @@ def test_agencies_read_published_rankings_only(api, scored, django_capture_on_co
 def test_evaluator_and_anonymous_are_refused(api, scored):
     w = scored
     for endpoint in (*OFFICE_ENDPOINTS, PUBLICATIONS):
-        assert_error(api.get(endpoint), 403)
+        assert_error(api.get(endpoint), 401, "not_authenticated")
     as_user(api, w.evaluator_a)
     for endpoint in (*OFFICE_ENDPOINTS, PUBLICATIONS):
         assert_error(api.get(endpoint), 403, "permission_denied")

@@ -200,3 +200,7 @@ class Command(BaseCommand):
         from scoring import demo as scoring_demo
 
         scoring_demo.seed(fengning)
+
+        from monitoring import demo as monitoring_demo
+
+        monitoring_demo.seed(fengning, longhua)

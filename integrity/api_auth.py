@@ -1,0 +1,111 @@
+"""Machine clients of the API: the `Api-Key` authentication, the scope permission and the
+per-client throttle. Kept out of integrity.api because DRF imports the default authentication,
+permission and throttle classes while its own views module is loading."""
+
+import functools
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Api-Key <key>` → the client's identity (a user of role API_CLIENT) as
+    request.user, the client itself as request.auth. Listed first, so that a request without
+    credentials gets 401 with `WWW-Authenticate: Api-Key`."""
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        try:
+            header = get_authorization_header(request).split()
+        except UnicodeEncodeError:  # only a test client can send such a header
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked API key.")) from None
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                _("Send the key as: Authorization: Api-Key <key>.")
+            )
+        from accounts import services
+
+        try:
+            key = header[1].decode("ascii")
+            client = services.api_client_authenticate(key=key, request=request._request)
+        except (UnicodeDecodeError, services.ApiKeyRefused):
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked API key.")) from None
+        return client.user, client
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'
+
+
+def api_client_of(request):
+    from accounts.models import ApiClient
+
+    return request.auth if isinstance(request.auth, ApiClient) else None
+
+
+class ApiClientScope(BasePermission):
+    """A machine client reads only the resources its scopes name, and never writes."""
+
+    message = _("This API key is not allowed to read this resource.")
+
+    def has_permission(self, request, view) -> bool:
+        client = api_client_of(request)
+        if client is None:
+            return True
+        if request.method not in SAFE_METHODS:
+            return False
+        basename = getattr(view, "basename", None)
+        if basename is None:  # the schema
+            return True
+        return "*" in client.scopes or basename in client.scopes
+
+
+class ApiClientRateThrottle(SimpleRateThrottle):
+    """Each machine client has its own limit (ApiClient.rate), counted in the cache."""
+
+    scope = "api_client"
+
+    def __init__(self):  # the rate is the client's, not a setting
+        pass
+
+    def allow_request(self, request, view) -> bool:
+        client = api_client_of(request)
+        if client is None:
+            return True
+        self.rate = client.rate
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": api_client_of(request).pk}
+
+
+@functools.cache
+def api_resources() -> dict[str, str]:
+    """basename → plural name of every scoped collection under /api/v1/: what an API client's
+    scopes choose from."""
+    from django.urls import get_resolver
+
+    from .api import ScopedViewSetMixin
+
+    found = {}
+
+    def walk(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns)
+                continue
+            view = pattern.callback
+            cls = getattr(view, "cls", None)
+            actions = getattr(view, "actions", None) or {}
+            if cls and issubclass(cls, ScopedViewSetMixin) and actions.get("get") == "list":
+                basename = view.initkwargs.get("basename")
+                found[basename] = cls.queryset.model._meta.verbose_name_plural
+
+    walk(get_resolver().url_patterns)
+    return dict(sorted(found.items()))

@@ -1,0 +1,187 @@
+"""Machine clients of the API: keys issued once and kept hashed, rotation, revocation, scopes,
+per-client throttles, city-over-county reads and county-over-county refusal."""
+
+import hashlib
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts import services
+from accounts.choices import Outcome, Role, SecurityEventKind
+from accounts.models import ApiClient, SecurityEvent, User
+from tests.conftest import login
+from tests.factories import TrustRecordFactory
+
+RECORDS = "/api/v1/records/"
+
+
+def issue(tenant, actor, scopes=("*",), rate="600/min", name="城市信用平台"):
+    return services.api_client_create(
+        tenant=tenant, data={"name": name, "scopes": list(scopes), "rate": rate}, actor=actor
+    )
+
+
+def get(client, url, key, **params):
+    return client.get(url, params, HTTP_AUTHORIZATION=f"Api-Key {key}")
+
+
+def ids(response):
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+def test_office_admin_issues_a_key_that_is_shown_once_and_kept_hashed(client, world):
+    login(client, world.office_admin_a)
+    response = client.post(
+        "/api-clients/new/",
+        {"name": "市信用平台", "scopes": ["record", "ledger-issue"], "rate": "120/min"},
+    )
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    key = response.context["key"]
+    assert key.startswith("igp_") and key in response.content.decode()
+    stored = ApiClient.objects.get(name="市信用平台")
+    assert stored.tenant == world.county_a and stored.scopes == ["record", "ledger-issue"]
+    assert stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    secret = key.rsplit("_", 1)[1]
+    row = ApiClient.objects.filter(pk=stored.pk).values().get()
+    assert not any(secret in str(value) for value in row.values())
+    issued = SecurityEvent.objects.get(kind=SecurityEventKind.API_KEY_ISSUED)
+    assert secret not in str(issued.detail) and issued.user == world.office_admin_a
+    # The list shows the prefix only, never the key.
+    listing = client.get("/api-clients/").content.decode()
+    assert stored.key_prefix in listing and secret not in listing
+    # The identity is not a person: not listed, not editable as a user.
+    assert stored.user.role == Role.API_CLIENT and not stored.user.has_usable_password()
+    assert stored.user.username not in client.get("/users/").content.decode()
+    assert client.get(f"/users/{stored.user.pk}/edit/").status_code == 404
+
+
+def test_bad_client_input_is_refused_and_nothing_is_written(client, world):
+    login(client, world.office_admin_a)
+    before = (ApiClient.objects.count(), User.objects.count())
+    response = client.post("/api-clients/new/", {"name": "x", "scopes": ["*"], "rate": "lots"})
+    assert response.status_code == 200 and "key" not in response.context
+    assert response.context["form"].errors["rate"]
+    response = client.post("/api-clients/new/", {"name": "x", "rate": "10/min"})
+    assert response.context["form"].errors["scopes"]
+    with pytest.raises(Exception, match="Unknown"):
+        issue(world.county_a, world.office_admin_a, scopes=["no-such-thing"])
+    assert (ApiClient.objects.count(), User.objects.count()) == before
+
+
+def test_only_admins_manage_clients(client, world):
+    for user in (world.office_staff_a, world.clerk_a1, world.city_viewer):
+        login(client, user)
+        assert client.get("/api-clients/").status_code == 403
+        assert client.post("/api-clients/new/", {"name": "x"}).status_code == 403
+
+
+def test_key_reads_own_county_only(client, world):
+    mine = TrustRecordFactory(tenant=world.county_a, agency=world.a1)
+    other = TrustRecordFactory(tenant=world.county_b, agency=world.b1)
+    _client, key = issue(world.county_a, world.office_admin_a)
+    assert ids(get(client, RECORDS, key)) == {mine.pk}
+    assert get(client, f"{RECORDS}{other.pk}/", key).status_code == 404
+    assert get(client, f"{RECORDS}{mine.pk}/", key).status_code == 200
+    # County over county is refused even when asked for by division code.
+    assert ids(get(client, RECORDS, key, county=world.county_b.division_code)) == set()
+
+
+def test_city_client_reads_the_counties_below_it(client, world):
+    a = TrustRecordFactory(tenant=world.county_a, agency=world.a1)
+    b = TrustRecordFactory(tenant=world.county_b, agency=world.b1)
+    c = TrustRecordFactory(tenant=world.county_c, agency=world.c1)
+    _client, key = issue(world.city, world.platform_admin)
+    assert ids(get(client, RECORDS, key)) == {a.pk, b.pk}
+    assert ids(get(client, RECORDS, key, county=world.county_b.division_code)) == {b.pk}
+    assert get(client, f"{RECORDS}{c.pk}/", key).status_code == 404
+    bad = get(client, RECORDS, key, county="13x")
+    assert bad.status_code == 400 and "county" in bad.json()["error"]["fields"]
+
+
+def test_scopes_limit_the_resources_and_clients_never_write(client, world):
+    record = TrustRecordFactory(tenant=world.county_a, agency=world.a1)
+    _client, key = issue(world.county_a, world.office_admin_a, scopes=["record"])
+    assert get(client, RECORDS, key).status_code == 200
+    refused = get(client, "/api/v1/complaints/", key)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
+    before = record.facts
+    response = client.patch(
+        f"{RECORDS}{record.pk}/",
+        {"facts": "改"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {key}",
+    )
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert record.facts == before
+    # A client with every scope still cannot write: its role has no write action.
+    _client, all_key = issue(world.county_a, world.office_admin_a, name="全部", scopes=["*"])
+    response = client.post(
+        RECORDS, {}, content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {all_key}"
+    )
+    assert response.status_code == 403
+
+
+def test_rotation_and_revocation_stop_the_old_key_at_once(client, world):
+    TrustRecordFactory(tenant=world.county_a, agency=world.a1)
+    api_client, key = issue(world.county_a, world.office_admin_a)
+    assert get(client, RECORDS, key).status_code == 200
+    login(client, world.office_admin_a)
+    response = client.post(f"/api-clients/{api_client.pk}/rotate/")
+    new_key = response.context["key"]
+    assert new_key != key and response["Cache-Control"] == "no-store"
+    client.logout()
+    refused = get(client, RECORDS, key)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "authentication_failed"
+    assert get(client, RECORDS, new_key).status_code == 200
+    login(client, world.office_admin_a)
+    assert client.post(f"/api-clients/{api_client.pk}/revoke/").status_code == 302
+    client.logout()
+    assert get(client, RECORDS, new_key).status_code == 401
+    api_client.refresh_from_db()
+    assert api_client.revoked_at is not None and not api_client.user.is_active
+    failures = SecurityEvent.objects.filter(
+        kind=SecurityEventKind.API_KEY_USED, outcome=Outcome.FAILURE
+    )
+    assert failures.count() == 2
+    assert set(failures.values_list("detail__reason", flat=True)) == {"invalid", "revoked"}
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.API_KEY_REVOKED).count() == 1
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Api-Key", "Api-Key a b", "Api-Key igp_x", "Api-Key igp_000000000000_wrong", "Api-Key 密钥"],
+)
+def test_malformed_keys_get_401_not_500(client, world, header):
+    response = client.get(RECORDS, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response.json()["error"]["message"]
+
+
+def test_last_use_is_recorded(client, world):
+    api_client, key = issue(world.county_a, world.office_admin_a)
+    assert api_client.last_used_at is None
+    get(client, RECORDS, key)
+    api_client.refresh_from_db()
+    assert api_client.last_used_at is not None and api_client.last_used_ip == "127.0.0.1"
+    login(client, world.office_admin_a)
+    page = client.get("/api-clients/").content.decode()
+    shown = timezone.localtime(api_client.last_used_at).strftime("%Y-%m-%d %H:%M")
+    assert shown in page and "127.0.0.1" in page
+
+
+def test_each_client_has_its_own_throttle(client, world):
+    cache.clear()
+    _slow, slow_key = issue(world.county_a, world.office_admin_a, name="慢", rate="3/min")
+    _fast, fast_key = issue(world.county_a, world.office_admin_a, name="快", rate="100/min")
+    statuses = [get(client, RECORDS, slow_key).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = get(client, RECORDS, slow_key)
+    assert refused.json()["error"]["code"] == "throttled" and int(refused["Retry-After"]) > 0
+    assert get(client, RECORDS, fast_key).status_code == 200
+    # Sessions of people are not throttled by the client limits.
+    login(client, world.office_admin_a)
+    assert all(client.get(RECORDS).status_code == 200 for _ in range(5))
