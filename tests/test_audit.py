@@ -10,7 +10,16 @@ from accounts.models import Agency, SecurityEvent
 from integrity.audit import audit_context
 from tests.conftest import login
 
-OUR_APPS = {"integrity", "accounts", "domains", "supervision", "rectification", "scoring"}
+OUR_APPS = {
+    "integrity",
+    "accounts",
+    "domains",
+    "supervision",
+    "rectification",
+    "scoring",
+    "monitoring",
+    "webhooks",
+}
 # Security events are themselves audit records; Django's groups and per-user permissions are
 # not used (roles and integrity.permissions.MATRIX replace them; is_superuser follows the role).
 NOT_AUDITED = {"accounts.SecurityEvent", "accounts.User_groups", "accounts.User_user_permissions"}
