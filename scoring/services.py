@@ -7,6 +7,7 @@ import contextlib
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -565,6 +566,7 @@ def run_publish(*, run: ScoreRun, notice: str, actor) -> Publication:
         published_by=actor,
     )
     transaction.on_commit(lambda: bump_public_cache(run.tenant_id))
+    _push(publication, "ranking.published")
     return publication
 
 
@@ -579,7 +581,33 @@ def publication_withdraw(*, publication: Publication, reason: str, actor) -> Pub
     publication.withdrawal_reason = reason.strip()
     publication.save(update_fields=["status", "withdrawn_at", "withdrawal_reason"])
     transaction.on_commit(lambda: bump_public_cache(publication.tenant_id))
+    _push(publication, "ranking.withdrawn")
     return publication
+
+
+def _push(publication: Publication, event: str) -> None:
+    """The event for the tenant's webhook endpoints (the city platform's receiver…): the
+    publication as the public reads it, with the ranking snapshot when it is published."""
+    from webhooks.services import emit
+
+    tenant = publication.tenant
+    data = {
+        "publication": publication.pk,
+        "title": publication.title,
+        "period_label": publication.period_label,
+        "period_end": publication.period_end,
+        "status": publication.status,
+        "published_at": publication.published_at,
+        "notice": publication.notice,
+        "url": settings.SITE_URL
+        + reverse("public-scoring:ranking-detail", args=[tenant.division_code, publication.pk]),
+    }
+    if event == "ranking.withdrawn":
+        data["withdrawn_at"] = publication.withdrawn_at
+        data["withdrawal_reason"] = publication.withdrawal_reason
+    else:
+        data["snapshot"] = publication.snapshot
+    emit(tenant=tenant, event=event, payload=data)
 
 
 # Objections of agencies to their published scores --------------------------------------------
