@@ -4,11 +4,14 @@ audit context (request middleware, command or task)."""
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, Tenant, User
@@ -45,6 +48,54 @@ from .models import (
     RecordAttachment,
     TrustRecord,
 )
+
+# The public side: cache version and publicity events ---------------------------------------
+
+PUBLIC_CACHE_VERSION = "domains:public-version:{tenant}"
+
+
+def bump_public_cache(tenant_id: int) -> None:
+    """The public API caches a county's records, case notices and commitments under a version
+    number (`domains.api.public`); every write that may change what the public sees moves it."""
+    key = PUBLIC_CACHE_VERSION.format(tenant=tenant_id)
+    try:
+        cache.incr(key)
+    except ValueError:  # missing or evicted: start from a number never used before
+        cache.set(key, time.time_ns(), None)
+
+
+def _public_changed(tenant_id: int) -> None:
+    transaction.on_commit(lambda: bump_public_cache(tenant_id))
+
+
+def _is_public(record: TrustRecord) -> bool:
+    from .selectors import public_records
+
+    return public_records().filter(pk=record.pk).exists()
+
+
+def _publicity_changed(record: TrustRecord, was_public: bool) -> None:
+    """After a write to a record: the public cache moves, and when the record's visibility
+    actually flipped, `record.published` or `record.unpublished` is emitted to the webhooks with
+    the record's public (masked) representation. `emit` stores the deliveries in this
+    transaction and sends them after the commit, so a rolled-back write sends nothing."""
+    _public_changed(record.tenant_id)
+    now_public = _is_public(record)
+    if now_public != was_public:
+        _emit_publicity(record, published=now_public)
+
+
+def _emit_publicity(record: TrustRecord, *, published: bool) -> None:
+    from webhooks.services import emit
+
+    from .api.public import record_payload
+
+    # The payload carries display labels: always in the site's language, whoever triggers it.
+    with translation.override(settings.LANGUAGE_CODE):
+        payload = record_payload(record)
+    event = "record.published" if published else "record.unpublished"
+    emit(tenant=record.tenant, event=event, payload=payload)
+
 
 # Tenant defaults --------------------------------------------------------------------------
 
@@ -105,6 +156,7 @@ def domain_save(
             if any(not a.is_active and a.pk not in current for a in agencies):
                 raise ValidationError({field: _("Choose agencies of this jurisdiction.")})
             getattr(domain, field).set(agencies)
+    _public_changed(tenant.pk)  # public records show the domain's name
     return domain
 
 
@@ -251,6 +303,7 @@ def record_create(
     _apply_publicity(record, keep_public=is_public)
     record.full_clean()
     record.save()
+    _publicity_changed(record, was_public=False)
     return record
 
 
@@ -258,11 +311,24 @@ def record_create(
 def record_update(*, record: TrustRecord, data: dict, actor: User) -> TrustRecord:
     if record.status != RecordStatus.ACTIVE:
         raise ValidationError(_("Only a record on file can be edited."))
+    was_public = _is_public(record)
     changed = _prepare_record(record, data)
     if {"severity", "decision_date"} & set(changed):
+        ended_by_date = (
+            record.publicity_ended_on is not None
+            and record.publicity_ended_on == record.publicity_max_end
+            and record.publicity_end_reason == _period_over_reason()
+        )
         _apply_publicity(record, keep_public=record.is_public)
         changed += ["publicity_rule", "publicity_min_end", "publicity_max_end", "is_public"]
+        if ended_by_date:
+            # Publicity ended only because the old window ran out (records_publicity_sweep):
+            # the corrected window decides again.
+            record.publicity_ended_on = None
+            record.publicity_end_reason = ""
+            changed += ["publicity_ended_on", "publicity_end_reason"]
     save_changes(record, changed, created=False)
+    _publicity_changed(record, was_public)
     return record
 
 
@@ -271,8 +337,10 @@ def record_set_public(*, record: TrustRecord, public: bool, actor: User) -> Trus
     if public and record.status != RecordStatus.ACTIVE:
         raise ValidationError(_("Only a record on file can be published."))
     if record.is_public != public:
+        was_public = _is_public(record)
         record.is_public = public
         record.save(update_fields=["is_public", "updated_at"])
+        _publicity_changed(record, was_public)
     return record
 
 
@@ -288,6 +356,7 @@ def record_revoke(*, record: TrustRecord, reason: str, actor: User) -> TrustReco
         raise ValidationError(_("This record cannot be revoked in its current status."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason.")})
+    was_public = _is_public(record)
     _set_status(record, RecordStatus.REVOKED, reason)
     record.publicity_ended_on = record.publicity_ended_on or timezone.localdate()
     record.publicity_end_reason = record.publicity_end_reason or _("Record revoked")
@@ -305,6 +374,7 @@ def record_revoke(*, record: TrustRecord, reason: str, actor: User) -> TrustReco
             "updated_at",
         ]
     )
+    _publicity_changed(record, was_public)
     return record
 
 
@@ -315,9 +385,11 @@ def record_end_publicity(*, record: TrustRecord, reason: str, actor: User) -> Tr
         raise ValidationError(_("Publicity of this record has already ended."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason.")})
+    was_public = _is_public(record)
     record.publicity_ended_on = timezone.localdate()
     record.publicity_end_reason = reason
     record.save(update_fields=["publicity_ended_on", "publicity_end_reason", "updated_at"])
+    _publicity_changed(record, was_public)
     return record
 
 
@@ -332,6 +404,71 @@ def record_stop_sharing(*, record: TrustRecord, reason: str, actor: User) -> Tru
     record.sharing_stop_reason = reason
     record.save(update_fields=["sharing_stopped_on", "sharing_stop_reason", "updated_at"])
     return record
+
+
+def _period_over_reason() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Publicity period over")
+
+
+PUBLICITY_SWEEP_KEY = "domains:publicity-sweep:last"
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+@transaction.atomic
+def records_publicity_sweep(*, today: date | None = None) -> tuple[int, int]:
+    """Nightly, before records_expire: the publicity changes that happen by date alone, without
+    a write, become writes and events here. Returns the events emitted (published, unpublished).
+
+    - A record whose maximum publicity end has come gets `publicity_ended_on` set to that date
+      (the public query already hid it at midnight); `record.unpublished` is emitted when it
+      was public while on file (entered before that date).
+    - A record entered before its decision date becomes public on that date: `record.published`
+      is emitted for those whose decision date came since the last sweep (the day before when
+      that is unknown), so once.
+    """
+    from .selectors import public_records
+
+    today = today or timezone.localdate()
+    reason = _period_over_reason()
+    tenants: set[int] = set()
+    unpublished = 0
+    due = (
+        TrustRecord.objects.select_for_update(of=("self",))
+        .select_related("tenant")
+        .filter(
+            is_public=True,
+            status=RecordStatus.ACTIVE,
+            publicity_ended_on__isnull=True,
+            publicity_max_end__lte=today,
+        )
+        .order_by("id")
+    )
+    for record in due:
+        record.publicity_ended_on = record.publicity_max_end
+        record.publicity_end_reason = reason
+        record.save(update_fields=["publicity_ended_on", "publicity_end_reason", "updated_at"])
+        tenants.add(record.tenant_id)
+        if record.decision_date < record.publicity_max_end and record.created_at < _start_of(
+            record.publicity_max_end
+        ):
+            _emit_publicity(record, published=False)
+            unpublished += 1
+    last = cache.get(PUBLICITY_SWEEP_KEY)
+    since = date.fromisoformat(last) if last else today - timedelta(days=1)
+    published = 0
+    for record in public_records(today=today).filter(decision_date__gt=since).order_by("id"):
+        if record.created_at < _start_of(record.decision_date):
+            tenants.add(record.tenant_id)
+            _emit_publicity(record, published=True)
+            published += 1
+    for tenant_id in tenants:
+        _public_changed(tenant_id)
+    transaction.on_commit(lambda: cache.set(PUBLICITY_SWEEP_KEY, today.isoformat(), None))
+    return published, unpublished
 
 
 def records_expire(*, today: date | None = None) -> int:
@@ -448,6 +585,7 @@ def request_submit(*, record: TrustRecord, kind: str, data: dict) -> CreditReque
             break
     request.full_clean()
     request.save()
+    _public_changed(record.tenant_id)  # the public record shows "under objection"
     return request
 
 
@@ -472,6 +610,7 @@ def request_decide(
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reasons for the decision.")})
     record = TrustRecord.objects.select_for_update().get(pk=request.record_id)
+    was_public = _is_public(record)
     confirmed = confirmed or {}
     for key in ("confirmed_corrected", "confirmed_commitment", "confirmed_other"):
         setattr(request, key, bool(confirmed.get(key)))
@@ -507,12 +646,16 @@ def request_decide(
             record.sharing_stop_reason = _("Credit repaired")
             fields += ["sharing_stopped_on", "sharing_stop_reason"]
         record.save(update_fields=fields)
+        _publicity_changed(record, was_public)
     request.status = RequestStatus.DECIDED
     request.outcome = outcome
     request.decision_reason = reason
     request.decided_at = timezone.now()
     request.decided_by = actor
     request.save()
+    # Corrections and revocations went through record_update / record_revoke (their own
+    # events); every decision ends the "under objection" flag.
+    _public_changed(record.tenant_id)
     return request
 
 
@@ -534,6 +677,7 @@ def commitment_create(*, agency: Agency, data: dict, actor: User) -> Commitment:
     apply_changes(commitment, data, COMMITMENT_FIELDS)
     commitment.full_clean()
     commitment.save()
+    _public_changed(commitment.tenant_id)
     return commitment
 
 
@@ -543,6 +687,7 @@ def commitment_update(*, commitment: Commitment, data: dict, actor: User) -> Com
         raise ValidationError(_("A commitment can be edited only while it is in progress."))
     changed = apply_changes(commitment, data, COMMITMENT_FIELDS)
     save_changes(commitment, changed, created=False)
+    _public_changed(commitment.tenant_id)
     return commitment
 
 
@@ -559,6 +704,7 @@ def commitment_set_status(
     commitment.status_note = note
     commitment.status_changed_at = timezone.now()
     commitment.save(update_fields=["status", "status_note", "status_changed_at", "updated_at"])
+    _public_changed(commitment.tenant_id)
     return commitment
 
 
@@ -622,6 +768,7 @@ def notice_publish(*, notice: CaseNotice, actor: User) -> CaseNotice:
     notice.published_at = timezone.now()
     notice.published_by = actor
     notice.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    _public_changed(notice.tenant_id)
     return notice
 
 
@@ -635,6 +782,7 @@ def notice_withdraw(*, notice: CaseNotice, reason: str, actor: User) -> CaseNoti
     notice.withdrawn_at = timezone.now()
     notice.withdraw_reason = reason
     notice.save(update_fields=["status", "withdrawn_at", "withdraw_reason", "updated_at"])
+    _public_changed(notice.tenant_id)
     return notice
 
 
