@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from ..choices import OPEN_ISSUE_STATUSES, MilestoneStatus
@@ -11,8 +12,7 @@ from ..models import InvestmentProject, LedgerIssue, Milestone
 
 
 class LedgerIssueFilterSet(filters.FilterSet):
-    overdue = filters.BooleanFilter(method="filter_overdue", label="Open after its deadline")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    overdue = filters.BooleanFilter(method="filter_overdue", label=_("Open after its deadline"))
     deadline_before = filters.DateFilter(field_name="deadline", lookup_expr="lte")
 
     class Meta:
@@ -34,7 +34,7 @@ class LedgerIssueFilterSet(filters.FilterSet):
 
 
 class MilestoneFilterSet(filters.FilterSet):
-    overdue = filters.BooleanFilter(method="filter_overdue", label="Open after its due date")
+    overdue = filters.BooleanFilter(method="filter_overdue", label=_("Open after its due date"))
 
     class Meta:
         model = Milestone

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
@@ -68,6 +67,9 @@ class ParticipationSerializer(serializers.ModelSerializer):
         fields = ["id", "tenant", "campaign", "agency", "notified_at"]
         read_only_fields = fields
 
+
+# Money computed on the fly: a decimal string, or null when there are no arrears.
+DECIMAL_OR_NULL = {"type": "string", "format": "decimal", "nullable": True}
 
 ISSUE_READ_ONLY = [
     "id",
@@ -138,12 +140,12 @@ class LedgerIssueSerializer(serializers.ModelSerializer):
             obj._arrears_position = issue_position(obj)
         return obj._arrears_position
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field({"type": "string", "format": "date", "nullable": True})
     def get_payment_due_on(self, obj):
         position = self._position(obj)
         return position.due_on.isoformat() if position and position.due_on else None
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_OR_NULL)
     def get_outstanding(self, obj) -> str | None:
         position = self._position(obj)
         return str(position.outstanding) if position else None
@@ -152,7 +154,7 @@ class LedgerIssueSerializer(serializers.ModelSerializer):
         position = self._position(obj)
         return position.days_overdue if position else 0
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_OR_NULL)
     def get_interest_due(self, obj) -> str | None:
         position = self._position(obj)
         return str(position.interest_due) if position else None

@@ -36,6 +36,10 @@ def _agency_of(user):
 
 
 class CampaignViewSet(ScopedReadOnlyViewSet):
+    """专项治理行动：年度、状态、三个期限与参与单位、领域；单位只看到其参与且已启动的行动。 /
+    Campaigns: year, status, the three deadlines, participating agencies and domains; an agency
+    sees only the launched campaigns it takes part in."""
+
     queryset = Campaign.objects.order_by("id")
     serializer_class = s.CampaignSerializer
     permission_read = "campaign.view"
@@ -51,6 +55,9 @@ class CampaignViewSet(ScopedReadOnlyViewSet):
 
 
 class ParticipationViewSet(ScopedReadOnlyViewSet):
+    """单位参与专项治理行动的记录。 /
+    The agencies' participation in campaigns."""
+
     queryset = Participation.objects.order_by("id")
     serializer_class = s.ParticipationSerializer
     permission_read = "campaign.view"
@@ -64,6 +71,12 @@ class ParticipationViewSet(ScopedReadOnlyViewSet):
 
 
 class LedgerIssueViewSet(ScopedViewSet):
+    """问题台账：每个问题一行，含整改期限、状态、领域扩展字段与拖欠账款（欠款、还款、逾期）；单位
+    填报员与负责人在本单位台账中新建和修改。 /
+    The issue ledger: one row per problem with its deadline, status, the domain's extra fields
+    and the arrears (owed, repaid, overdue); agency clerks and leaders create and change rows of
+    their own agency's ledger."""
+
     queryset = LedgerIssue.objects.order_by("id")
     serializer_class = s.LedgerIssueSerializer
     permission_read = "ledger.view"
@@ -96,8 +109,9 @@ class LedgerIssueViewSet(ScopedViewSet):
 
 
 class RepaymentViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
-    """Repayments are added (the amount repaid follows); a mistaken one is deleted in the
-    ledger page."""
+    """还款记录：拖欠账款的逐笔还款（已还金额随之更新）；误录的还款在台账页面删除。 /
+    Repayments of arrears, one dated row each (the amount repaid follows); a mistaken one is
+    deleted in the ledger page."""
 
     queryset = Repayment.objects.order_by("id")
     serializer_class = s.RepaymentSerializer
@@ -114,6 +128,10 @@ class RepaymentViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
 
 class FilingViewSet(ScopedReadOnlyViewSet):
+    """报送材料：自查报告、整改方案与整改报告，含状态与是否逾期。 /
+    Filings: self-inspection report, rectification plan and rectification report, with their
+    status and lateness."""
+
     queryset = Filing.objects.order_by("id").select_related("campaign")
     serializer_class = s.FilingSerializer
     permission_read = "filing.view"
@@ -121,6 +139,10 @@ class FilingViewSet(ScopedReadOnlyViewSet):
 
 
 class FilingVersionViewSet(ScopedReadOnlyViewSet):
+    """报送材料的各次提交版本（签发时冻结的内容与数字）及审核结果。 /
+    Every submitted version of a filing (content and figures frozen at sign-off) with the review
+    outcome."""
+
     queryset = FilingVersion.objects.order_by("id")
     serializer_class = s.FilingVersionSerializer
     permission_read = "filing.view"
@@ -128,6 +150,9 @@ class FilingVersionViewSet(ScopedReadOnlyViewSet):
 
 
 class MilestoneViewSet(ScopedReadOnlyViewSet):
+    """整改节点：到期日、完成状态与是否逾期。 /
+    Milestones: due date, completion and whether overdue."""
+
     queryset = Milestone.objects.order_by("id")
     serializer_class = s.MilestoneSerializer
     permission_read = "campaign.view"
@@ -135,6 +160,9 @@ class MilestoneViewSet(ScopedReadOnlyViewSet):
 
 
 class MilestoneUpdateViewSet(ScopedReadOnlyViewSet):
+    """整改节点的进展更新。 /
+    Progress updates of milestones."""
+
     queryset = MilestoneUpdate.objects.order_by("id")
     serializer_class = s.MilestoneUpdateSerializer
     permission_read = "campaign.view"
@@ -142,6 +170,11 @@ class MilestoneUpdateViewSet(ScopedReadOnlyViewSet):
 
 
 class InvestmentProjectViewSet(ScopedViewSet):
+    """招商引资项目统一台账：投资方、签约日期、金额与状态；单位在本单位台账中新建和修改，保存时比
+    对重复签约。 /
+    The integrated investment-project ledger: investor, signing date, amount and status;
+    agencies create and change their own projects, and saving checks for duplicate signings."""
+
     queryset = InvestmentProject.objects.order_by("id")
     serializer_class = s.InvestmentProjectSerializer
     permission_read = "investment.view"
@@ -166,8 +199,10 @@ class InvestmentProjectViewSet(ScopedViewSet):
 
 
 class DuplicateFlagViewSet(ScopedReadOnlyViewSet):
-    """The office's duplicate-signing flags (agencies have no access: it would show other
-    agencies' projects)."""
+    """重复签约标记：投资项目与其他单位项目疑似重复的记录，供信用办确认或排除；单位无权访问（否则
+    会看到其他单位的项目）。 /
+    Duplicate-signing flags: projects that look like another agency's, for the office to confirm
+    or dismiss; agencies have no access (it would show other agencies' projects)."""
 
     queryset = DuplicateFlag.objects.order_by("id")
     serializer_class = s.DuplicateFlagSerializer
