@@ -66,10 +66,14 @@ INSTALLED_APPS = [
     "supervision",
     "rectification",
     "scoring",
+    "webhooks",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL characters in the path, the query or a form answer 400 before any view runs.
+    "integrity.api_input.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -208,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.flag_overdue_complaints",
         "schedule": crontab(hour=1, minute=15),
     },
+    "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": crontab()},
+    "evaluate-warnings": {
+        "task": "monitoring.evaluate_all",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 # E-mail: SMTP in production (EMAIL_HOST…), the console in development.
@@ -235,28 +244,68 @@ DUPLICATE_NAME_SIMILARITY = float(env("DUPLICATE_NAME_SIMILARITY", "0.85"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", bool(env("EMAIL_HOST")))
 
+# Webhooks (outbound push): seconds a receiver has to answer, attempts before a delivery fails,
+# and the first retry delay (doubled after every failed attempt).
+WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_BACKOFF_SECONDS = int(env("WEBHOOK_BACKOFF_SECONDS", "60"))
+
 REST_FRAMEWORK = {
+    # Machine clients first: a request without credentials gets 401 + WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrity.api_auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["integrity.permissions.RolePermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PERMISSION_CLASSES": [
+        "integrity.api_auth.ApiClientScope",
+        "integrity.permissions.RolePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["integrity.api_auth.ApiClientRateThrottle"],
+    # The public read API (/api/v1/public/, no account) is throttled per client address.
+    "DEFAULT_THROTTLE_RATES": {"public": env("PUBLIC_API_RATE", "120/min")},
+    "DEFAULT_FILTER_BACKENDS": [
+        "integrity.api_sync.CountyFilterBackend",
+        # django-filter's backend with number filters bounded (integrity.api_input).
+        "integrity.api_input.FilterBackend",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "integrity.api_sync.SyncCursorPagination",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_VERSION": "v1",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API's parsers refuse NUL characters in bodies (integrity.api_input).
+    "DEFAULT_PARSER_CLASSES": [
+        "integrity.api_input.JSONParser",
+        "integrity.api_input.FormParser",
+        "integrity.api_input.MultiPartParser",
+    ],
+    # Bilingual descriptions and the documented error responses (integrity.api_schema).
+    "DEFAULT_SCHEMA_CLASS": "integrity.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "integrity.api.exception_handler",
 }
+# How long a response of the public API stays cached (seconds); writes invalidate it earlier.
+PUBLIC_API_CACHE_SECONDS = int(env("PUBLIC_API_CACHE_SECONDS", "300"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "政务诚信平台 API / Government integrity platform API",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Tags and operation ids from the resource, not from the version prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # The interactive docs load Swagger UI from our own static files (no CDN on intranets).
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui/favicon-32x32.png",
+    # Choice sets whose field name is shared with another set get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventTypeEnum": "webhooks.choices.EventType",
+        "WebhookAttemptTriggerEnum": "webhooks.choices.AttemptTrigger",
+        "RuleKindEnum": "monitoring.choices.RuleKind",
+        "WarningSeverityEnum": "monitoring.choices.WarningSeverity",
+        "PublicationStatusEnum": "scoring.choices.PublicationStatus",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrity.api_schema.add_description",
+    ],
 }
 
 PGHISTORY_APPEND_ONLY = True

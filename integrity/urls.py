@@ -12,11 +12,20 @@ api_v1 = [
     path("", include("supervision.api.urls")),
     path("", include("rectification.api.urls")),
     path("", include("scoring.api.urls")),
+    path("", include("monitoring.api.urls")),
+    path("", include("webhooks.api.urls")),
+    # The public read API (no account): /api/v1/public/…
+    path("public/", include("integrity.public_api")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "dashboard/export/<slug:figure>/",
+        views.DashboardExportView.as_view(),
+        name="dashboard-export",
+    ),
     path("", include("accounts.urls")),
     path("", include("domains.urls")),
     path("public/", include("domains.public_urls")),
@@ -25,8 +34,13 @@ urlpatterns = [
     path("", include("rectification.urls")),
     path("", include("scoring.urls")),
     path("public/", include("scoring.public_urls")),
+    path("", include("monitoring.urls")),
+    path("", include("webhooks.urls")),
     path("api/v1/", include((api_v1, "v1"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+# Under /api/ a path no route matches answers with the API's error body (integrity.api_input).
+handler404 = "integrity.api_input.page_not_found"
