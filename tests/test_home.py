@@ -58,3 +58,25 @@ def test_navigation_only_offers_permitted_pages():
         links = entry[1] if isinstance(entry[1], list) else [entry]
         for _label, _name, action in links:
             assert action is None or action in MATRIX
+
+
+def test_demo_dashboards_have_data(client, demo):
+    """With the demo data every figure of the office's dashboard has something to draw, and
+    the agency's and the city's dashboards show theirs."""
+    from accounts.models import User
+
+    expected = {
+        "fn-office": ("issues", "grid", "scores"),
+        "fn-clerk": ("issues", "clearance"),
+        "cd-city": ("county_work", "county_records"),
+    }
+    for username, slugs in expected.items():
+        client.force_login(User.objects.get(username=username))
+        response = client.get("/")
+        figures = {f.slug: f for f in response.context["figures"]}
+        assert set(slugs) <= set(figures), username
+        full = figures if username == "fn-office" else {s: figures[s] for s in slugs}
+        for slug, figure in full.items():
+            assert not figure.empty, (username, slug)
+            assert slug in response.context["charts"]
+        assert 'id="dashboard-charts"' in response.text

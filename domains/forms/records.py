@@ -6,9 +6,10 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Agency
+from accounts.models import Agency, Tenant
 from accounts.validators import normalize_credit_code, validate_resident_id
 from integrity.filters import YesNoFilter
+from integrity.tenancy import reads_several_tenants
 
 from ..choices import RecordSource, RecordStatus, Severity, SubjectType
 from ..models import KeyDomain, ProblemType, PunishmentMeasure, TrustRecord
@@ -47,6 +48,10 @@ ORDER_CHOICES = [
 
 class RecordFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Subject or document number"), method="search")
+    # For users who read several counties (city viewers): the city home links by county.
+    tenant = django_filters.ModelChoiceFilter(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none()
+    )
     agency = django_filters.ModelChoiceFilter(label=_("Agency"), queryset=Agency.objects.none())
     domain = django_filters.ModelChoiceFilter(
         label=_("Key domain"), queryset=KeyDomain.objects.none()
@@ -76,6 +81,10 @@ class RecordFilter(django_filters.FilterSet):
     def __init__(self, *args, user, personal_data: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.personal_data = personal_data
+        if reads_several_tenants(user):
+            self.filters["tenant"].queryset = Tenant.objects.for_user(user)
+        else:
+            del self.filters["tenant"]
         self.filters["agency"].queryset = Agency.objects.for_user(user).order_by("tenant", "name")
         self.filters["domain"].queryset = KeyDomain.objects.for_user(user)
         self.filters["problem_type"].queryset = ProblemType.objects.for_user(user)

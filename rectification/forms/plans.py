@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Agency
+from accounts.models import Agency, Tenant
+from integrity.tenancy import reads_several_tenants
 from supervision.forms.public import MultipleFileField, date_widget
 
 from ..models import Campaign, Milestone
@@ -36,8 +37,12 @@ class MilestoneReportForm(forms.Form):
 
 
 class OverdueFilterForm(forms.Form):
-    """Campaign and agency (the office's) filters of the overdue list."""
+    """Campaign and agency (the office's) filters of the overdue list; the county for users who
+    read several (city viewers: the city home links by county)."""
 
+    tenant = forms.ModelChoiceField(
+        label=_("Jurisdiction"), queryset=Tenant.objects.none(), required=False
+    )
     campaign = forms.ModelChoiceField(
         label=_("Campaign"), queryset=Campaign.objects.none(), required=False
     )
@@ -47,6 +52,10 @@ class OverdueFilterForm(forms.Form):
 
     def __init__(self, *args, user, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
+        if reads_several_tenants(user):
+            self.fields["tenant"].queryset = Tenant.objects.for_user(user)
+        else:
+            del self.fields["tenant"]
         self.fields["campaign"].queryset = campaigns
         if user.agency_id:
             del self.fields["agency"]
@@ -58,6 +67,8 @@ class OverdueFilterForm(forms.Form):
     def apply(self, queryset, *, campaign_path="campaign", agency_path="agency"):
         if not self.is_valid():
             return queryset
+        if self.cleaned_data.get("tenant"):
+            queryset = queryset.filter(tenant=self.cleaned_data["tenant"])
         if self.cleaned_data.get("campaign"):
             queryset = queryset.filter(**{campaign_path: self.cleaned_data["campaign"]})
         if self.cleaned_data.get("agency"):
