@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from integrity.audit import audited
+from integrity.fields import money, user_fk
 from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
@@ -21,7 +22,6 @@ from .rules import SPECS
 TENANT = "accounts.Tenant"
 AGENCY = "accounts.Agency"
 USER = settings.AUTH_USER_MODEL
-MAX_YUAN = Decimal("999999999999999.99")
 
 
 def _tenant_fk():
@@ -42,27 +42,6 @@ def _agency_fk(verbose_name=None, **kwargs):
     )
 
 
-def _user_fk(verbose_name):
-    return models.ForeignKey(
-        USER,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-
-def _money(verbose_name, **kwargs):
-    return models.DecimalField(
-        verbose_name,
-        max_digits=17,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_YUAN)],
-        **kwargs,
-    )
-
-
 @audited()
 class WarningRule(Synced):
     """One early-warning rule of a tenant: every tenant has one rule of each kind, enabled or
@@ -77,7 +56,7 @@ class WarningRule(Synced):
         choices=WarningSeverity.choices,
         default=WarningSeverity.MEDIUM,
     )
-    amount = _money(_("amount (yuan)"), null=True, blank=True)
+    amount = money(_("amount (yuan)"), max_digits=17, null=True, blank=True)
     days = models.PositiveIntegerField(
         _("days"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
@@ -98,7 +77,7 @@ class WarningRule(Synced):
         blank=True,
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("1000"))],
     )
-    updated_by = _user_fk(_("changed by"))
+    updated_by = user_fk(_("changed by"))
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -166,12 +145,12 @@ class Warning(Synced):
         _("status"), max_length=15, choices=WarningStatus.choices, default=WarningStatus.NEW
     )
     raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
-    raised_by = _user_fk(_("evaluation started by"))
+    raised_by = user_fk(_("evaluation started by"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_by = _user_fk(_("acknowledged by"))
+    acknowledged_by = user_fk(_("acknowledged by"))
     acknowledge_note = models.TextField(_("note on acknowledging"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    resolved_by = _user_fk(_("resolved by"))
+    resolved_by = user_fk(_("resolved by"))
     resolve_note = models.TextField(_("resolution"), blank=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -218,14 +197,15 @@ class DebtFigure(Synced):
     tenant = _tenant_fk()
     agency = _agency_fk(help_text=_("Empty for the county's debt as a whole."))
     as_of = models.DateField(_("as of"))
-    balance = _money(_("debt balance (yuan)"))
-    financial_capacity = _money(
+    balance = money(_("debt balance (yuan)"), max_digits=17)
+    financial_capacity = money(
         _("financial capacity (yuan)"),
+        max_digits=17,
         null=True,
         blank=True,
         help_text=_("Comprehensive financial capacity (综合财力), for the debt ratio."),
     )
-    warning_line = _money(_("warning line (yuan)"), null=True, blank=True)
+    warning_line = money(_("warning line (yuan)"), max_digits=17, null=True, blank=True)
     warning_ratio = models.DecimalField(
         _("warning debt ratio (%)"),
         max_digits=6,
@@ -236,7 +216,7 @@ class DebtFigure(Synced):
         help_text=_("E.g. 100 for a debt ratio of 100 %."),
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
-    created_by = _user_fk(_("entered by"))
+    created_by = user_fk(_("entered by"))
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
 
     objects = TenantScopedQuerySet.as_manager()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validators import validate_credit_code
 from integrity.attachments import AttachmentBase
 from integrity.audit import audited
+from integrity.fields import money, user_fk
 from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
@@ -50,27 +51,6 @@ def _tenant_fk():
 def _agency_fk(related_name="+"):
     return models.ForeignKey(
         AGENCY, verbose_name=_("agency"), on_delete=models.PROTECT, related_name=related_name
-    )
-
-
-def _user_fk(verbose_name):
-    return models.ForeignKey(
-        USER,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-
-def _money(verbose_name, **kwargs):
-    return models.DecimalField(
-        verbose_name,
-        max_digits=14,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_YUAN)],
-        **kwargs,
     )
 
 
@@ -120,7 +100,7 @@ class Campaign(Synced):
     )
     launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    created_by = _user_fk(_("created by"))
+    created_by = user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -261,8 +241,8 @@ class LedgerIssue(AgencyOwned):
         default=DEFAULT_PAYMENT_TERM_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PAYMENT_TERM_DAYS)],
     )
-    amount_owed = _money(_("amount owed (yuan)"), null=True, blank=True)
-    amount_repaid = _money(_("amount repaid (yuan)"), default=Decimal("0"))
+    amount_owed = money(_("amount owed (yuan)"), null=True, blank=True)
+    amount_repaid = money(_("amount repaid (yuan)"), default=Decimal("0"))
     daily_interest_rate = models.DecimalField(
         _("late interest per day"),
         max_digits=7,
@@ -275,7 +255,7 @@ class LedgerIssue(AgencyOwned):
     rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
     verification_note = models.TextField(_("office's verification"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = _user_fk(_("closed by"))
+    closed_by = user_fk(_("closed by"))
     overdue_notified_on = models.DateField(_("overdue notice sent on"), null=True, blank=True)
     source_complaint = models.OneToOneField(
         "supervision.Complaint",
@@ -288,7 +268,7 @@ class LedgerIssue(AgencyOwned):
     import_job = models.ForeignKey(
         "ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_by = _user_fk(_("created by"))
+    created_by = user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -346,9 +326,9 @@ class Repayment(Synced):
         related_name="repayments",
     )
     paid_on = models.DateField(_("paid on"))
-    amount = _money(_("amount (yuan)"))
+    amount = money(_("amount (yuan)"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = _user_fk(_("entered by"))
+    created_by = user_fk(_("entered by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -389,7 +369,7 @@ class Filing(AgencyOwned):
     is_late = models.BooleanField(_("late"), default=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    created_by = _user_fk(_("created by"))
+    created_by = user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -423,8 +403,8 @@ class FilingVersion(Synced):
     sections = models.JSONField(_("sections"), default=dict)
     figures = models.JSONField(_("figures"), default=dict)
     attachments = models.JSONField(_("attachments"), default=list)
-    prepared_by = _user_fk(_("prepared by"))
-    signed_off_by = _user_fk(_("signed off by"))
+    prepared_by = user_fk(_("prepared by"))
+    signed_off_by = user_fk(_("signed off by"))
     submitted_at = models.DateTimeField(_("submitted at"))
     is_late = models.BooleanField(_("late"), default=False)
     outcome = models.CharField(
@@ -434,7 +414,7 @@ class FilingVersion(Synced):
         default=VersionOutcome.PENDING,
     )
     review_comment = models.TextField(_("office's comments"), blank=True)
-    reviewed_by = _user_fk(_("reviewed by"))
+    reviewed_by = user_fk(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -500,7 +480,7 @@ class MilestoneUpdate(Synced):
     progress = models.PositiveSmallIntegerField(
         _("progress (%)"), validators=[MaxValueValidator(100)]
     )
-    created_by = _user_fk(_("reported by"))
+    created_by = user_fk(_("reported by"))
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
 
     objects = TenantScopedQuerySet.as_manager()
@@ -580,7 +560,7 @@ class ImportJob(AgencyOwned):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     preview = models.JSONField(_("preview"), default=list, blank=True)
-    created_by = _user_fk(_("uploaded by"))
+    created_by = user_fk(_("uploaded by"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -610,14 +590,14 @@ class InvestmentProject(AgencyOwned):
         validators=[validate_credit_code],
     )
     signed_on = models.DateField(_("signed on"))
-    amount = _money(_("agreed investment (yuan)"), null=True, blank=True)
+    amount = money(_("agreed investment (yuan)"), null=True, blank=True)
     industry = models.CharField(_("industry"), max_length=60, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     commitments = models.TextField(_("policy commitments made"), blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.SIGNED
     )
-    created_by = _user_fk(_("entered by"))
+    created_by = user_fk(_("entered by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -651,7 +631,7 @@ class DuplicateFlag(Synced):
         _("status"), max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN
     )
     note = models.TextField(_("office's note"), blank=True)
-    decided_by = _user_fk(_("decided by"))
+    decided_by = user_fk(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
 

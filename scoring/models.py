@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from integrity.audit import audited
+from integrity.fields import user_fk
 from integrity.sync import Synced
 from integrity.tenancy import TenantScopedQuerySet
 
@@ -33,17 +34,6 @@ USER = settings.AUTH_USER_MODEL
 def _tenant_fk():
     return models.ForeignKey(
         TENANT, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="+"
-    )
-
-
-def _user_fk(verbose_name):
-    return models.ForeignKey(
-        USER,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
     )
 
 
@@ -95,7 +85,7 @@ class Scheme(OfficeOwned):
         blank=True,
         related_name="+",
     )
-    created_by = _user_fk(_("created by"))
+    created_by = user_fk(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -180,7 +170,7 @@ class ManualEntry(OfficeOwned):
     )
     points = _points(_("points"))
     reason = models.TextField(_("reason"))
-    entered_by = _user_fk(_("entered by"))
+    entered_by = user_fk(_("entered by"))
 
     class Meta:
         verbose_name = _("manual score")
@@ -207,7 +197,7 @@ class ScoreRun(OfficeOwned):
     )
     error = models.TextField(_("error"), blank=True)
     agencies = models.PositiveIntegerField(_("agencies"), default=0)
-    started_by = _user_fk(_("started by"))
+    started_by = user_fk(_("started by"))
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     computed_count = models.PositiveIntegerField(_("times computed"), default=0)
@@ -288,7 +278,7 @@ class Publication(Synced):
         choices=PublicationStatus.choices,
         default=PublicationStatus.PUBLISHED,
     )
-    published_by = _user_fk(_("published by"))
+    published_by = user_fk(_("published by"))
     published_at = models.DateTimeField(_("published at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
@@ -347,9 +337,9 @@ class ScoreObjection(models.Model):
         _("status"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.PENDING
     )
     answer = models.TextField(_("office's answer"), blank=True)
-    decided_by = _user_fk(_("decided by"))
+    decided_by = user_fk(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    created_by = _user_fk(_("raised by"))
+    created_by = user_fk(_("raised by"))
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
 
     objects = TenantScopedQuerySet.as_manager()
