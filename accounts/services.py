@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -451,7 +452,9 @@ def _clean_api_client(client: ApiClient) -> None:
     elif unknown := [s for s in scopes if s != "*" and s not in known]:
         errors["scopes"] = _("Unknown resources: %(names)s.") % {"names": ", ".join(unknown)}
     number, _sep, unit = (client.rate or "").partition("/")
-    if not (number.isdigit() and 1 <= int(number) <= 100_000 and unit in RATE_UNITS):
+    if not (
+        number.isascii() and number.isdigit() and 1 <= int(number) <= 100_000 and unit in RATE_UNITS
+    ):
         errors["rate"] = _(
             "Write the limit as a number of requests per sec, min, hour or day, e.g. 600/min."
         )
@@ -551,6 +554,7 @@ class ApiKeyRefused(Exception):
 
 
 API_LAST_USE_RESOLUTION = timedelta(minutes=1)
+API_REFUSED_EVENT_SECONDS = 60
 
 
 def api_client_authenticate(*, key: str, request=None) -> ApiClient:
@@ -568,15 +572,18 @@ def api_client_authenticate(*, key: str, request=None) -> ApiClient:
         or not client.is_active
         or not client.user.is_active
     ):
-        security_event_record(
-            kind=SecurityEventKind.API_KEY_USED,
-            outcome=Outcome.FAILURE,
-            request=request,
-            tenant=client.tenant if client else None,
-            username=client.user.username if client else "",
-            prefix=parts[1][:16] if len(parts) == 3 else "",
-            reason="revoked" if client and not client.is_active else "invalid",
-        )
+        ip = client_ip(request) if request is not None else None
+        # One security event per address and minute: a flood of bad keys does not flood the log.
+        if cache.add(f"api-key-refused:{ip}", True, API_REFUSED_EVENT_SECONDS):
+            security_event_record(
+                kind=SecurityEventKind.API_KEY_USED,
+                outcome=Outcome.FAILURE,
+                request=request,
+                tenant=client.tenant if client else None,
+                username=client.user.username if client else "",
+                prefix=parts[1][:16] if len(parts) == 3 else "",
+                reason="revoked" if client and not client.is_active else "invalid",
+            )
         raise ApiKeyRefused
     now = timezone.now()
     if client.last_used_at is None or now - client.last_used_at >= API_LAST_USE_RESOLUTION:

@@ -1,5 +1,6 @@
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validators import validate_credit_code, validate_resident_id
 from integrity.attachments import AttachmentBase
 from integrity.audit import audited
-from integrity.sync import Synced
+from integrity.sync import Synced, touch_parent
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -90,6 +91,7 @@ class KeyDomain(TenantConfig):
 
 
 @audited()
+@pgtrigger.register(touch_parent("domains_keydomain", "domain_id"))
 class DomainLeadUnit(models.Model):
     """A lead unit (牵头单位) of a domain (explicit so that changes are audited)."""
 
@@ -106,6 +108,7 @@ class DomainLeadUnit(models.Model):
 
 
 @audited()
+@pgtrigger.register(touch_parent("domains_keydomain", "domain_id"))
 class DomainResponsibleUnit(models.Model):
     """A responsible unit (责任单位) of a domain."""
 
@@ -124,6 +127,7 @@ class DomainResponsibleUnit(models.Model):
 
 
 @audited()
+@pgtrigger.register(touch_parent("domains_keydomain", "domain_id"))
 class DomainField(TenantConfig):
     """An extra ledger field of a domain (a small typed schema used by ledgers and templates)."""
 
@@ -405,6 +409,7 @@ class RecordAttachment(AttachmentBase):
 
 
 @audited()
+@pgtrigger.register(touch_parent("domains_trustrecord", "record_id"))
 class PunishmentMeasure(Synced):
     """A punishment measure (惩戒措施, M12) taken on a record."""
 
@@ -432,6 +437,7 @@ class PunishmentMeasure(Synced):
 
 
 @audited()
+@pgtrigger.register(touch_parent("domains_trustrecord", "record_id"))
 class CreditRequest(Synced):
     """An objection (异议) or a credit-repair application (信用修复) filed by anyone against a
     public record, tracked by its receipt code."""
@@ -627,6 +633,7 @@ class CaseNotice(Synced):
 
 
 @audited()
+@pgtrigger.register(touch_parent("domains_casenotice", "notice_id"))
 class NoticeRecord(models.Model):
     """A record cited by a case notice."""
 

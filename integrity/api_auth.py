@@ -87,11 +87,12 @@ class ApiClientRateThrottle(SimpleRateThrottle):
 
 @functools.cache
 def api_resources() -> dict[str, str]:
-    """basename → plural name of every scoped collection under /api/v1/: what an API client's
-    scopes choose from."""
+    """basename → plural name of every scoped collection under /api/v1/ that the API-client role
+    may read: what an API client's scopes choose from."""
     from django.urls import get_resolver
 
     from .api import ScopedViewSetMixin
+    from .permissions import AK, MATRIX
 
     found = {}
 
@@ -103,7 +104,10 @@ def api_resources() -> dict[str, str]:
             view = pattern.callback
             cls = getattr(view, "cls", None)
             actions = getattr(view, "actions", None) or {}
+            readable = AK in MATRIX.get(getattr(cls, "permission_read", None) or "", ())
             if cls and issubclass(cls, ScopedViewSetMixin) and actions.get("get") == "list":
+                if not readable:  # e.g. users, webhooks: never for a machine client
+                    continue
                 basename = view.initkwargs.get("basename")
                 found[basename] = cls.queryset.model._meta.verbose_name_plural
 

@@ -18,12 +18,14 @@ from .sync import Synced
 
 def audited(**kwargs):
     """Class decorator: record inserts, updates and deletes of a model with their diff. The
-    change-feed position (integrity.sync) is bookkeeping, not data: it is left out."""
+    change-feed stamps (integrity.sync) are bookkeeping, not data: they are left out."""
 
     def decorate(model):
         exclude = list(kwargs.get("exclude", []))
         if issubclass(model, Synced):
-            exclude.append("sync_txid")
+            # Bookkeeping of the change feed: a write that only moves a row in the feed (a
+            # child touched its parent, a login stamped a user) is no change of its data.
+            exclude += ["sync_txid", "updated_at"]
         options = {**kwargs, "exclude": exclude} if exclude else kwargs
         return pghistory.track(
             pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **options

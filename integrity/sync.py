@@ -99,6 +99,11 @@ def _prepare_synced(sender, **kwargs):
     if not issubclass(sender, Synced) or sender._meta.abstract or sender._meta.proxy:
         return
     pgtrigger.register(SYNC_TRIGGER)(sender)
+    if sender._meta.label != "integrity.Tombstone":
+        # Per model, so that deletes of other models keep Django's fast path.
+        pre_delete.connect(
+            _record_tombstone, sender=sender, dispatch_uid=f"tombstone:{sender._meta.label}"
+        )
     digest = hashlib.md5(sender._meta.label_lower.encode(), usedforsecurity=False).hexdigest()
     index = models.Index(fields=["sync_txid", "id"], name=f"sync_{digest[:10]}")
     sender._meta.indexes = [*sender._meta.indexes, index]
@@ -147,4 +152,26 @@ def _record_tombstone(sender, instance, **kwargs):
 
 
 class_prepared.connect(_prepare_synced, dispatch_uid="integrity.sync.prepare")
-pre_delete.connect(_record_tombstone, dispatch_uid="integrity.sync.tombstone")
+
+
+TOUCH_SQL = """
+    IF TG_OP <> 'DELETE' THEN
+        UPDATE PARENT SET updated_at = clock_timestamp() WHERE id = NEW.FK;
+    END IF;
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.FK IS DISTINCT FROM NEW.FK) THEN
+        UPDATE PARENT SET updated_at = clock_timestamp() WHERE id = OLD.FK;
+    END IF;
+    RETURN NULL;
+"""
+
+
+def touch_parent(parent_table: str, fk_column: str) -> pgtrigger.Trigger:
+    """A trigger for a child or link table whose rows the API serves inside their parent (a
+    record's measures, a campaign's agencies): any write to the child moves the parent in the
+    feed too (its BEFORE trigger stamps it), on every write path."""
+    return pgtrigger.Trigger(
+        name=f"touch_{parent_table.split('_', 1)[1]}"[:40],
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        func=TOUCH_SQL.replace("PARENT", parent_table).replace("FK", fk_column),
+    )

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -18,8 +18,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from domains.choices import RecordStatus, Severity
+from domains.choices import RecordStatus, Severity, SubjectType
 from domains.models import TrustRecord
+from integrity.masking import mask_name
 from rectification.choices import CampaignStatus, DuplicateReason, FlagStatus, MilestoneStatus
 from rectification.models import DuplicateFlag, LedgerIssue, Milestone, Repayment
 from supervision.models import Complaint, DebtorListing
@@ -90,7 +91,7 @@ def arrears(rule, tenant, today: dt.date) -> list[Candidate]:
     candidates = []
     for row in rows:
         agency_id, name = row["agency_id"], row["agency__name"]
-        url = _url("rectification:issue-list", agency=agency_id, arrears="true")
+        url = _url("rectification:issue-list", agency=agency_id, outstanding="true")
         if rule.amount is not None and row["outstanding"] >= rule.amount:
             candidates.append(
                 Candidate(
@@ -234,6 +235,7 @@ def serious_record(rule, tenant, today: dt.date) -> list[Candidate]:
         .order_by("created_at", "id")
         .values(
             "id",
+            "subject_type",
             "subject_name",
             "agency_id",
             "decision_number",
@@ -244,8 +246,13 @@ def serious_record(rule, tenant, today: dt.date) -> list[Candidate]:
     return [
         Candidate(
             dedupe_key=f"record:{row['id']}",
+            # Warnings are read by roles that see natural persons' names masked only.
             title=_("Serious failure-of-trust record: %(subject)s")
-            % {"subject": row["subject_name"]},
+            % {
+                "subject": mask_name(row["subject_name"])
+                if row["subject_type"] == SubjectType.CIVIL_SERVANT
+                else row["subject_name"]
+            },
             agency_id=row["agency_id"],
             evidence=_("Decision %(number)s of %(authority)s, %(date)s.")
             % {
@@ -305,7 +312,10 @@ def debtor_listing(rule, tenant, today: dt.date) -> list[Candidate]:
     since = window_start(today, rule.window_days)
     rows = (
         DebtorListing.objects.for_tenant(tenant)
-        .filter(removed_on__isnull=True, listed_on__gte=since, listed_on__lte=today)
+        # Newly listed and still in force (a removal dated in the future has not happened yet,
+        # as on the listings page).
+        .filter(listed_on__gte=since, listed_on__lte=today)
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
         .order_by("listed_on", "id")
         .values("id", "agency_id", "agency__name", "case_number", "court", "listed_on", "amount")
     )

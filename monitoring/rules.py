@@ -110,8 +110,8 @@ SPECS: dict[str, RuleSpec] = {
         RuleSpec(
             RuleKind.SERIOUS_RECORD,
             _(
-                "Warns about each serious failure-of-trust record on an agency that was entered "
-                "within the window and is not revoked. Each record is warned about once."
+                "Warns about each serious failure-of-trust record that was entered within the "
+                "window and is not revoked. Each record is warned about once."
             ),
             (
                 Parameter(

@@ -7,6 +7,7 @@ jobs, and the county's integrated ledger of signed investment projects with its 
 import uuid
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,7 +19,7 @@ from accounts.validators import validate_credit_code
 from integrity.attachments import AttachmentBase
 from integrity.audit import audited
 from integrity.fields import money, user_fk
-from integrity.sync import Synced
+from integrity.sync import Synced, touch_parent
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -140,6 +141,7 @@ class Campaign(Synced):
 
 
 @audited()
+@pgtrigger.register(touch_parent("rectification_campaign", "campaign_id"))
 class CampaignDomain(models.Model):
     """A key domain in a campaign's scope (explicit so that changes are audited)."""
 
@@ -156,6 +158,7 @@ class CampaignDomain(models.Model):
 
 
 @audited()
+@pgtrigger.register(touch_parent("rectification_campaign", "campaign_id"))
 class Participation(Synced):
     """An agency taking part in a campaign. Its row is also the lock that numbers the agency's
     ledger entries."""

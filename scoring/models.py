@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrity.audit import audited
 from integrity.fields import user_fk
-from integrity.sync import Synced
+from integrity.sync import Synced, touch_parent
 from integrity.tenancy import TenantScopedQuerySet
 
 from .choices import (
@@ -113,6 +113,7 @@ class Scheme(OfficeOwned):
 
 
 @audited()
+@pgtrigger.register(touch_parent("scoring_scheme", "scheme_id"))
 class Indicator(OfficeOwned):
     """A node of a scheme: a category (parent empty; scored, bonus or deduction, with its
     maximum or cap) or an item under it, computed by a calculator or entered by hand."""
@@ -259,6 +260,7 @@ class IndicatorScore(OfficeOwned):
 
 
 @audited()
+@pgtrigger.register(touch_parent("scoring_scorerun", "run_id"))
 class Publication(Synced):
     """A published run: an immutable snapshot of the rankings the public reads. It can be
     withdrawn with a public reason; the snapshot itself never changes (database trigger)."""

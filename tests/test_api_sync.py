@@ -252,3 +252,38 @@ def test_list_query_count_is_fixed_whatever_the_page_size(client, world, url):
         return len(queries)
 
     assert count(2) == count(12)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_children_served_inside_a_row_move_it_in_the_feed(client):
+    """A record's measures and objection flag, a campaign's agencies: a write to the child is a
+    change of the row the API serves, on every write path."""
+    from domains.models import PunishmentMeasure
+
+    county = TenantFactory()
+    agency = AgencyFactory(tenant=county)
+    record = TrustRecordFactory(tenant=county, agency=agency)
+    sync = SyncClient(client, RECORDS, key_for(county))
+    sync.poll()
+    assert sync.mirror[record.pk]["measures"] == []
+    sync.deliveries.clear()
+    PunishmentMeasure.objects.create(
+        tenant=county,
+        record=record,
+        measure_type=PunishmentMeasure._meta.get_field("measure_type").choices[0][0],
+        date=record.decision_date,
+        issuing_body="县发改局",
+    )
+    deadline = time.monotonic() + 30
+    while not sync.deliveries and time.monotonic() < deadline:
+        sync.poll()
+        time.sleep(0.1)
+    assert sync.deliveries == [record.pk]
+    assert [m["issuing_body"] for m in sync.mirror[record.pk]["measures"]] == ["县发改局"]
+    PunishmentMeasure.objects.filter(record=record).delete()
+    sync.deliveries.clear()
+    deadline = time.monotonic() + 30
+    while not sync.deliveries and time.monotonic() < deadline:
+        sync.poll()
+        time.sleep(0.1)
+    assert sync.mirror[record.pk]["measures"] == []

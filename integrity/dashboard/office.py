@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import date
 from functools import cached_property
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce, Floor, TruncMonth
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, Floor, Least, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -597,7 +597,15 @@ class OfficeFigures(DashboardBase):
             for row in (
                 AgencyScore.objects.for_user(self.user)
                 .filter(run=run)
-                .values("ranking_group", bucket=Floor(F("total") / SCORE_BUCKET))
+                # A full 100 belongs to the top band (90–100), not a band of its own.
+                .values(
+                    "ranking_group",
+                    bucket=Least(
+                        Floor(F("total") / SCORE_BUCKET),
+                        Value(100 // SCORE_BUCKET - 1),
+                        output_field=DecimalField(),
+                    ),
+                )
                 .annotate(n=Count("id"))
                 .order_by()
             ):
@@ -692,7 +700,7 @@ class OfficeFigures(DashboardBase):
                 "arrears-outstanding",
                 _("Arrears outstanding (yuan)"),
                 outstanding,
-                link(ledger, arrears="true"),
+                link(ledger, outstanding="true"),
                 alert=True,
             ),
             card(
@@ -743,7 +751,7 @@ def office_cards(figures: dict[str, Figure], warnings: dict | None, today: date)
             "arrears-outstanding",
             _("Arrears outstanding (yuan)"),
             figures["arrears"].totals["outstanding"],
-            link("rectification:issue-list", arrears="true"),
+            link("rectification:issue-list", outstanding="true"),
             alert=True,
         ),
         card(

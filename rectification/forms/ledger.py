@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +40,7 @@ class IssueFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(label=_("Source"), choices=IssueSource.choices)
     overdue = YesNoFilter(label=_("Overdue"), method="filter_overdue")
     arrears = YesNoFilter(label=_("Arrears"), method="filter_arrears")
+    outstanding = YesNoFilter(label=_("Arrears outstanding"), method="filter_outstanding")
     deadline_from = django_filters.DateFilter(
         label=_("Due from"), field_name="deadline", lookup_expr="gte", widget=date_widget()
     )
@@ -60,6 +61,7 @@ class IssueFilter(django_filters.FilterSet):
             "source",
             "overdue",
             "arrears",
+            "outstanding",
             "deadline_from",
             "deadline_to",
         ]
@@ -94,6 +96,10 @@ class IssueFilter(django_filters.FilterSet):
 
     def filter_arrears(self, queryset, name, value):
         return queryset.filter(amount_owed__isnull=not value)
+
+    def filter_outstanding(self, queryset, name, value):
+        unpaid = Q(amount_owed__gt=F("amount_repaid"))
+        return queryset.filter(unpaid) if value else queryset.exclude(unpaid)
 
 
 class CampaignChoiceForm(forms.Form):

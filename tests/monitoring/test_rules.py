@@ -56,7 +56,7 @@ def test_arrears_amount_fires_at_the_amount_and_not_a_cent_below(world):
     assert warning.figure == Decimal("99000.00")
     assert warning.threshold == Decimal("99000.00")
     assert warning.unit == "yuan"
-    assert warning.evidence_url == f"/ledger/?agency={w.a1.pk}&arrears=true"
+    assert warning.evidence_url == f"/ledger/?agency={w.a1.pk}&outstanding=true"
     assert warning.severity == "high"
 
 
@@ -197,6 +197,21 @@ def test_serious_record_entered_within_the_window_fires(world):
     assert warning.agency == w.a1
     assert "县财政局" in warning.title
     assert warning.evidence_url == f"/records/{serious.pk}/"
+
+
+def test_serious_record_of_a_civil_servant_names_the_person_masked(world):
+    """Warnings are read by agency roles, city viewers and API clients, who see natural persons'
+    names masked only."""
+    from tests.domains.test_records import PERSON, civil_servant_record
+
+    w = world
+    only(w.county_a, RuleKind.SERIOUS_RECORD)
+    record = civil_servant_record(w.a1, severity=Severity.SERIOUS)
+    evaluate(w.county_a)
+    (warning,) = warnings_of(w.county_a)
+    assert warning.dedupe_key == f"record:{record.pk}"
+    assert PERSON not in warning.title and PERSON[0] + "*" in warning.title
+    assert PERSON not in warning.evidence
 
 
 def test_revoked_serious_record_does_not_fire(world):
