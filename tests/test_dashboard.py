@@ -581,6 +581,27 @@ def test_city_viewer_compares_its_counties(client, story):
     assert checked == {"county_work", "county_arrears", "county_complaints", "county_records"}
 
 
+def test_city_viewer_sees_open_warnings_by_county(client, story):
+    from monitoring import services as monitoring
+    from monitoring.choices import WarningStatus
+    from monitoring.models import Warning
+
+    w = story
+    monitoring.evaluate(w.county_a)
+    monitoring.evaluate(w.county_b)
+    warnings = Warning.objects.filter(tenant__in=[w.county_a, w.county_b])
+    assert warnings.exists()
+    monitoring.warning_resolve(warning=warnings.first(), actor=w.office_staff_a, note="已核实处理")
+    figure = figures(home(client, w.city_viewer))["county_warnings"]
+    for row, county in zip(table(figure), (w.county_b, w.county_a), strict=True):
+        open_ = warnings.filter(tenant=county).exclude(status=WarningStatus.RESOLVED)
+        expected = [open_.filter(severity=level).count() for level in ("high", "medium", "low")]
+        assert row == [county.name, *expected, sum(expected)]
+    for row in figure.rows:
+        for c in row[1:]:
+            assert listed(client, c.url) == c.value, c.url
+
+
 def test_records_and_overdue_lists_filter_by_county_for_the_city_viewer(client, story):
     w = story
     login(client, w.city_viewer)

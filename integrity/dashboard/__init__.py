@@ -41,6 +41,7 @@ CITY_FIGURES = (
     "county_complaints",
     "county_records",
     "county_scores",
+    "county_warnings",
 )
 
 
@@ -62,6 +63,7 @@ PERMISSIONS = {
     "county_complaints": "complaint.view",
     "county_records": "record.export",
     "county_scores": "run.view",
+    "county_warnings": "warning.view",
 }
 
 

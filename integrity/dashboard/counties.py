@@ -164,6 +164,63 @@ class CountyFigures(DashboardBase):
             chart=chart,
         )
 
+    def fig_county_warnings(self) -> Figure:
+        """Open early warnings (new or acknowledged) by county and level."""
+        from monitoring.choices import OPEN_WARNING_STATUSES, WarningSeverity
+        from monitoring.forms import OPEN
+        from monitoring.models import Warning
+
+        counts = {
+            (tenant_id, severity): n
+            for tenant_id, severity, n in Warning.objects.for_user(self.user)
+            .filter(status__in=OPEN_WARNING_STATUSES)
+            .values("tenant_id", "severity")
+            .annotate(n=Count("id"))
+            .values_list("tenant_id", "severity", "n")
+            .order_by()
+        }
+        levels = [
+            (WarningSeverity.HIGH, RED),
+            (WarningSeverity.MEDIUM, ORANGE),
+            (WarningSeverity.LOW, AMBER),
+        ]
+        urls = {
+            level: [
+                link("monitoring:warning-list", tenant=c.pk, status=OPEN, severity=level)
+                for c in self.counties
+            ]
+            for level, _colour in levels
+        }
+        totals = [link("monitoring:warning-list", tenant=c.pk, status=OPEN) for c in self.counties]
+        table = [
+            [
+                cell(c.name),
+                *[cell(counts.get((c.pk, level), 0), urls[level][i]) for level, _c in levels],
+                cell(sum(counts.get((c.pk, level), 0) for level, _c in levels), totals[i]),
+            ]
+            for i, c in enumerate(self.counties)
+        ]
+        chart = bar_chart(
+            [c.name for c in self.counties],
+            [
+                series(
+                    level.label,
+                    [counts.get((c.pk, level), 0) for c in self.counties],
+                    urls[level],
+                    stack="warnings",
+                    color=colour,
+                )
+                for level, colour in levels
+            ],
+        )
+        return Figure(
+            slug="county_warnings",
+            title=_("Open warnings by county"),
+            headers=[_("County"), *[str(level.label) for level, _c in levels], _("Total")],
+            rows=table,
+            chart=chart,
+        )
+
     def fig_county_complaints(self) -> Figure:
         from supervision.choices import ComplaintStatus
         from supervision.models import Complaint
