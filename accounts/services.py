@@ -553,13 +553,23 @@ class ApiKeyRefused(Exception):
     pass
 
 
+class ApiKeyThrottled(ApiKeyRefused):
+    """Too many refused keys from this address within the minute: not even checked."""
+
+
 API_LAST_USE_RESOLUTION = timedelta(minutes=1)
 API_REFUSED_EVENT_SECONDS = 60
+API_KEY_FAILURE_LIMIT = 30  # refused keys per address and minute before the address waits
 
 
 def api_client_authenticate(*, key: str, request=None) -> ApiClient:
     """The active client the key belongs to, or ApiKeyRefused. Last use is recorded at most
-    once a minute per client; a refused key is a security event."""
+    once a minute per client; a refused key is a security event; after API_KEY_FAILURE_LIMIT
+    refusals within a minute an address gets ApiKeyThrottled until the minute is over."""
+    ip = client_ip(request) if request is not None else None
+    failures_key = f"api-key-failures:{ip}"
+    if (cache.get(failures_key) or 0) >= API_KEY_FAILURE_LIMIT:
+        raise ApiKeyThrottled
     parts = key.split("_", 2)  # the secret may contain "_"; the prefix is hex
     client = None
     if len(parts) == 3 and parts[0] == API_KEY_PREFIX:
@@ -572,7 +582,8 @@ def api_client_authenticate(*, key: str, request=None) -> ApiClient:
         or not client.is_active
         or not client.user.is_active
     ):
-        ip = client_ip(request) if request is not None else None
+        cache.add(failures_key, 0, API_REFUSED_EVENT_SECONDS)
+        cache.incr(failures_key)
         # One security event per address and minute: a flood of bad keys does not flood the log.
         if cache.add(f"api-key-refused:{ip}", True, API_REFUSED_EVENT_SECONDS):
             security_event_record(
@@ -587,7 +598,6 @@ def api_client_authenticate(*, key: str, request=None) -> ApiClient:
         raise ApiKeyRefused
     now = timezone.now()
     if client.last_used_at is None or now - client.last_used_at >= API_LAST_USE_RESOLUTION:
-        ip = client_ip(request) if request is not None else None
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now, last_used_ip=ip)
         client.last_used_at, client.last_used_ip = now, ip
     return client

@@ -34,6 +34,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         try:
             key = header[1].decode("ascii")
             client = services.api_client_authenticate(key=key, request=request._request)
+        except services.ApiKeyThrottled:
+            raise exceptions.Throttled(wait=services.API_REFUSED_EVENT_SECONDS) from None
         except (UnicodeDecodeError, services.ApiKeyRefused):
             raise exceptions.AuthenticationFailed(_("Unknown or revoked API key.")) from None
         return client.user, client

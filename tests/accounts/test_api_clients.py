@@ -165,14 +165,22 @@ def test_malformed_keys_get_401_not_500(client, world, header):
     assert response.json()["error"]["message"]
 
 
-def test_a_flood_of_bad_keys_is_one_security_event_a_minute(client, world):
+def test_a_flood_of_bad_keys_is_one_security_event_and_then_waits(client, world):
     cache.clear()
-    for n in range(20):
+    _client, key = issue(world.county_a, world.office_admin_a)
+    for n in range(services.API_KEY_FAILURE_LIMIT):
         assert get(client, RECORDS, f"igp_{n:012x}_nothing").status_code == 401
     refused = SecurityEvent.objects.filter(
         kind=SecurityEventKind.API_KEY_USED, outcome=Outcome.FAILURE
     )
     assert refused.count() == 1
+    # The address now waits, whatever key it sends, even a good one.
+    for attempt in ("igp_000000000000_more", key):
+        response = get(client, RECORDS, attempt)
+        assert response.status_code == 429 and int(response["Retry-After"]) > 0
+        assert response.json()["error"]["code"] == "throttled"
+    cache.clear()
+    assert get(client, RECORDS, key).status_code == 200
 
 
 def test_last_use_is_recorded(client, world):
