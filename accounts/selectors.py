@@ -8,7 +8,7 @@ from pghistory.models import Events
 
 from integrity.tenancy import visible_tenant_ids
 
-from .choices import AGENCY_ROLES, OFFICE_ROLES
+from .choices import AGENCY_ROLES, OFFICE_ROLES, Role
 from .models import Agency, SecurityEvent, Tenant, User
 
 AUDITED_MODELS = {
@@ -54,14 +54,18 @@ def tenant_summaries(user):
         .select_related("parent")
         .annotate(
             agency_count=Count("agencies", filter=Q(agencies__is_active=True), distinct=True),
-            user_count=Count("users", filter=Q(users__is_active=True), distinct=True),
+            user_count=Count(
+                "users",
+                filter=Q(users__is_active=True) & ~Q(users__role=Role.API_CLIENT),
+                distinct=True,
+            ),
         )
     )
 
 
 def office_home_figures(user) -> dict:
     agencies = Agency.objects.for_user(user)
-    users = User.objects.for_user(user)
+    users = User.objects.people().for_user(user)
     return {
         "agencies_active": agencies.filter(is_active=True).count(),
         "agencies_inactive": agencies.filter(is_active=False).count(),

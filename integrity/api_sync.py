@@ -65,11 +65,15 @@ class SyncCursorPagination(BasePagination):
         return int(raw)
 
     def get_paginated_response(self, data):
-        cursor = encode_cursor(self.position) if self.position else None
+        return self.page_response(self.request, data, self.position, self.has_more)
+
+    def page_response(self, request, data, position, has_more) -> Response:
+        """The page's body from its rows and where it ended: also for a page kept in a cache."""
+        cursor = encode_cursor(position) if position else None
         next_url = None
-        if self.has_more:
+        if has_more:
             next_url = replace_query_param(
-                self.request.build_absolute_uri(), self.cursor_query_param, cursor
+                request.build_absolute_uri(), self.cursor_query_param, cursor
             )
         return Response({"next": next_url, "cursor": cursor, "results": data})
 

@@ -264,12 +264,11 @@ class PublicListView(PublicAPIView):
         }
 
     def get(self, request, *args, **kwargs):
-        # The page's state as the paginator left it (or as it was cached): it builds the links.
-        paginator = self.paginator
-        paginator.request = request
-        paginator.position = self.payload["position"]
-        paginator.has_more = self.payload["has_more"]
-        return paginator.get_paginated_response(self.payload["results"])
+        # Built now or taken from the cache: the links are this request's.
+        payload = self.payload
+        return self.paginator.page_response(
+            request, payload["results"], payload["position"], payload["has_more"]
+        )
 
 
 # Serializers ------------------------------------------------------------------------------------

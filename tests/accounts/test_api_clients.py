@@ -207,3 +207,15 @@ def test_each_client_has_its_own_throttle(client, world):
     # Sessions of people are not throttled by the client limits.
     login(client, world.office_admin_a)
     assert all(client.get(RECORDS).status_code == 200 for _ in range(5))
+
+
+def test_client_identities_are_not_counted_as_users(client, world):
+    login(client, world.office_admin_a)
+    before = client.get("/").context["users_active"]
+    issue(world.county_a, world.office_admin_a)
+    assert client.get("/").context["users_active"] == before
+    login(client, world.platform_admin)
+    counts = {t.pk: t.user_count for t in client.get("/").context["tenants"]}
+    issue(world.county_a, world.office_admin_a, name="另一个")
+    after = {t.pk: t.user_count for t in client.get("/").context["tenants"]}
+    assert after == counts
