@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from integrity import rls
 from integrity.xlsx import RowError, cell_text, read_rows, write_workbook
 
 from .choices import AgencyKind, RankingGroup
@@ -92,13 +93,15 @@ def parse_agency_rows(uploaded, *, tenant) -> tuple[list[dict], list[RowError]]:
     active_label, inactive_label = _status_labels()
     statuses = {active_label: True, inactive_label: False, "": True}
     # Code → name of the agency of this tenant holding it (it may keep it); None for a code held
-    # in another tenant, which no row may take, even one with the same name.
-    others = {
-        code: (name if tenant_id == tenant.pk else None)
-        for code, name, tenant_id in Agency.objects.exclude(credit_code="").values_list(
-            "credit_code", "name", "tenant_id"
-        )
-    }
+    # in another tenant, which no row may take, even one with the same name. Codes are unique
+    # across tenants, so they are looked up with the platform's scope (row-level security).
+    with rls.system():
+        others = {
+            code: (name if tenant_id == tenant.pk else None)
+            for code, name, tenant_id in Agency.objects.exclude(credit_code="").values_list(
+                "credit_code", "name", "tenant_id"
+            )
+        }
     rows: list[dict] = []
     errors: list[RowError] = []
     seen_names: dict[str, int] = {}

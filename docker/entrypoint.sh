@@ -15,6 +15,8 @@ migrate)
     exec python manage.py migrate --noinput
     ;;
 web)
+    # Refuses to start when the database role ignores row-level security (integrity.rls).
+    python manage.py check --database default --fail-level ERROR
     exec gunicorn integrity.wsgi \
         --bind 0.0.0.0:8000 \
         --workers "${GUNICORN_WORKERS:-3}" \

@@ -9,6 +9,64 @@ from tests.factories import AgencyFactory, CityFactory, TenantFactory, UserFacto
 CI = os.environ.get("CI", "").lower() == "true"
 
 
+APP_ROLE = "integrity_app"
+OWNER: dict = {}  # the test database's owner connection settings (tests/test_rls.py)
+
+
+def _connect_as(role: str) -> None:
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict["USER"] = role  # the same dict as settings.DATABASES["default"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The owner (DATABASE_URL's role) creates and migrates the test database; the tests then
+    connect as the application's role, which row-level security binds (integrity.rls)."""
+    from django.db import connections
+
+    from integrity import rls
+
+    with django_db_blocker.unblock():
+        owner = connections["default"].settings_dict["USER"]
+        OWNER.update(connections["default"].settings_dict)
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                f"""DO $$ BEGIN
+                    CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"""
+            )
+        rls.grant_app_role(APP_ROLE)
+        with connections["default"].cursor() as cursor:
+            # What the suite needs beyond the application's privileges: transactional tests
+            # empty the tables between tests (TRUNCATE), and the audit archive tests age and
+            # delete events inside the test's transaction, where production's `archive_audit`
+            # connects as the owner (tests/test_rls.py checks the production grants).
+            cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+            cursor.execute(
+                ";".join(
+                    f'GRANT UPDATE, DELETE ON "{table}" TO {APP_ROLE}'
+                    for table in [*rls.append_only_tables(), "pghistory_context"]
+                )
+            )
+        _connect_as(APP_ROLE)
+    yield
+    with django_db_blocker.unblock():
+        _connect_as(owner)
+
+
+@pytest.fixture(autouse=True)
+def _platform_scope():
+    """Test code (factories, assertions) acts for the platform; requests made through the test
+    client set their own scope, as in production."""
+    from integrity import rls
+
+    with rls.system():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -102,6 +102,9 @@ def test_reference_client_mirrors_a_county_while_others_write(client):
         password=settings["PASSWORD"] or None,
     )
     slow_cursor = slow.cursor()
+    # A raw connection carries no tenant scope of its own (row-level security): act for the
+    # county for this transaction.
+    slow_cursor.execute("SELECT set_config('app.tenant_ids', %s, true)", [f"{{{county.pk}}}"])
     slow_cursor.execute(
         "UPDATE domains_trustrecord SET facts = 'changed by a slow transaction' WHERE id = %s",
         [records[0].pk],

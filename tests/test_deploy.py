@@ -25,6 +25,7 @@ APP_SERVICES = ("web", "worker", "beat", "migrate")
 DUMMY_ENV = {
     "SECRET_KEY": "test-only-dummy-secret-key",
     "POSTGRES_PASSWORD": "testonlydummypassword",
+    "DATABASE_APP_PASSWORD": "testonlyapppassword",
     "ALLOWED_HOSTS": "integrity.example.test",
 }
 
@@ -97,10 +98,17 @@ def test_web_worker_and_beat_run_one_image():
     for name in APP_SERVICES:
         assert services[name]["build"] == first["build"] == "."
         assert services[name]["image"] == first["image"]
-        assert services[name]["environment"] == first["environment"]
+        environment = dict(services[name]["environment"])
+        if name == "migrate":  # only migrations know the owner
+            assert environment.pop("DATABASE_OWNER_URL").startswith("postgres://${POSTGRES_USER")
+            assert environment.pop("DATABASE_APP_PASSWORD")
+        else:
+            assert "DATABASE_OWNER_URL" not in environment
+        assert environment == first["environment"]
     assert first["environment"]["DJANGO_ENV"] == "production"
     for name in ("DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"):
         assert first["environment"][name]
+    assert "//integrity_app:" in first["environment"]["DATABASE_URL"]
     assert services["web"]["command"] == ["web"]
     assert services["worker"]["command"] == ["worker"]
     assert services["beat"]["command"] == ["beat"]

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.models import Tenant
+from integrity import rls
 
 from . import signing, transport
 from .choices import TEST_EVENT, AttemptOutcome, AttemptTrigger, DeliveryStatus, EventType
@@ -59,6 +60,7 @@ def _json_safe(payload: dict) -> dict:
 
 
 @transaction.atomic
+@rls.system()  # a county's event also reaches its city's endpoints (another tenant's rows)
 def emit(*, tenant, event: str, payload: dict) -> None:
     """Record the event for every active endpoint subscribed to it: the tenant's own endpoints
     and those of its city that cover the counties below; deliver each after the commit (a

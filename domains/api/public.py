@@ -42,6 +42,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import Tenant
+from integrity import rls
 from integrity.api_sync import SyncCursorPagination
 from integrity.net import client_ip
 
@@ -120,12 +121,13 @@ def county_or_404(division_code: str) -> Tenant:
     key = county_cache_key(division_code)
     found = cache.get(key)
     if found is None:
-        found = (
-            public_counties()
-            .filter(division_code=division_code)
-            .values("pk", "name", "division_code", "updated_at")
-            .first()
-        ) or {}
+        with rls.nothing():  # the tenant registry has no row policy (see PublicAPIView.initial)
+            found = (
+                public_counties()
+                .filter(division_code=division_code)
+                .values("pk", "name", "division_code", "updated_at")
+                .first()
+            ) or {}
         cache.set(key, found, COUNTY_CACHE_SECONDS)
     if not found:
         raise exceptions.NotFound()
@@ -165,6 +167,9 @@ class PublicAPIView(GenericAPIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.county = county_or_404(kwargs["division_code"])
+        # The row-level security scope of this public request is this county (integrity.rls):
+        # known now, it needs no lookup of its own.
+        request._request.public_tenant_id = self.county.pk
         self.payload = self.cached(self.cache_parts())
 
     def get(self, request, *args, **kwargs):
@@ -322,8 +327,14 @@ def record_payload(record: TrustRecord) -> dict:
 
 class PublicNoticeSerializer(serializers.Serializer):
     public_id = serializers.UUIDField()
-    title = serializers.CharField(help_text="标题 / Title.")
+    title = serializers.SerializerMethodField(
+        help_text="标题（所涉个人姓名已脱敏）/ Title (persons cited masked)."
+    )
     document_number = serializers.CharField(help_text="文号 / Document number.")
+
+    def get_title(self, notice) -> str:
+        return selectors.public_notice_title(notice)
+
     published_at = serializers.DateTimeField(help_text="发布时间 / Published at.")
 
 
@@ -496,8 +507,8 @@ class NoticeListView(PublicListView):
     filterset_class = PublicNoticeFilter
 
     def base_queryset(self) -> QuerySet:
-        # The list shows no records: their prefetch (for the text's masking) is not needed.
-        return selectors.published_notices(tenant=self.county).prefetch_related(None)
+        # The records are prefetched for the masking of the titles.
+        return selectors.published_notices(tenant=self.county)
 
     def item(self, row) -> dict:
         return dict(PublicNoticeSerializer(row).data)

@@ -22,6 +22,7 @@ from django.views.generic import ListView
 
 from accounts.choices import TenantLevel
 from accounts.models import Tenant
+from integrity import rls
 from integrity.net import client_ip
 
 from .. import selectors, services
@@ -94,7 +95,14 @@ class CountyMixin:
     unpublished object is a 404."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.tenant = get_object_or_404(public_counties(), division_code=kwargs["division_code"])
+        # The tenant registry has no row policy: the county is found without a scope, and then
+        # is this public request's row-level security scope (integrity.rls), with no second
+        # lookup.
+        with rls.nothing():
+            self.tenant = get_object_or_404(
+                public_counties(), division_code=kwargs["division_code"]
+            )
+        request.public_tenant_id = self.tenant.pk
         self.resolve(**kwargs)
         return super().dispatch(request, *args, **kwargs)
 
@@ -295,6 +303,8 @@ class NoticeListView(CountyMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        for notice in context["object_list"]:
+            notice.public_title = selectors.public_notice_title(notice)
         return context
 
 
@@ -313,6 +323,7 @@ class NoticeDetailView(CountyMixin, View):
             {
                 "tenant": self.tenant,
                 "notice": notice,
+                "title": selectors.public_notice_title(notice),
                 "text": selectors.public_notice_text(notice),
                 "records": [selectors.public_view(record) for record in cited],
             },
