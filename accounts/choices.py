@@ -61,6 +61,11 @@ class SecurityEventKind(models.TextChoices):
     API_KEY_ISSUED = "api_key_issued", _("API key issued")
     API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
     ACCESS_DENIED = "access_denied", _("Access denied")
+    OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
+    OTP_VERIFIED = "otp_verified", _("Second factor verified")
+    OTP_RECOVERY_CODES = "otp_recovery_codes", _("Recovery codes generated")
+    OTP_REMOVED = "otp_removed", _("Second factor removed")
+    OTP_RESET = "otp_reset", _("Second factor reset by administrator")
 
 
 class Outcome(models.TextChoices):

@@ -184,3 +184,49 @@ class ApiClientForm(forms.Form):
             self.fields["tenant"].queryset = Tenant.objects.filter(is_active=True)
         else:
             del self.fields["tenant"]
+
+
+class SecondFactorReplaceForm(forms.Form):
+    """Replacing an authenticator app: the new app's code, and a current code of the old app or
+    an unused recovery code (a session alone, perhaps someone else's, is not enough)."""
+
+    current_code = forms.CharField(
+        label=_("Code from your current app, or a recovery code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
+    code = forms.CharField(
+        label=_("Code from the new authenticator app"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code of the authenticator app (6 digits), or at login also a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code from the authenticator app"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, recovery=False, autofocus=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        if recovery:
+            field.label = _("Code from the authenticator app, or a recovery code")
+            field.help_text = _(
+                "Without your phone, enter one of your recovery codes (xxxx-xxxx-xxxx-xxxx); "
+                "each works once."
+            )
+        else:
+            field.widget.attrs["inputmode"] = "numeric"
+        if autofocus:
+            field.widget.attrs["autofocus"] = True

@@ -1,3 +1,6 @@
+import hashlib
+import time
+
 import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -6,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, TimestampMixin
+from django_otp.oath import TOTP
 
 from integrity.audit import audited
 from integrity.sync import Synced
@@ -158,6 +163,11 @@ class User(AbstractUser, Synced):
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
     failed_login_count = models.PositiveIntegerField(_("failed logins"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Kept by the services of accounts.two_factor with the devices, so that no request needs a
+    # query to know whether to ask for a code.
+    two_factor_enabled = models.BooleanField(
+        _("second factor enabled"), default=False, editable=False
+    )
 
     objects = ScopedUserManager()
     scope_tenant = "tenant"
@@ -178,6 +188,19 @@ class User(AbstractUser, Synced):
     @property
     def is_platform_admin(self) -> bool:
         return self.role == Role.PLATFORM_ADMIN
+
+    @property
+    def second_factor_required(self) -> bool:
+        """Whether the user must have a second factor (OTP_REQUIRED and OTP_REQUIRED_ROLES)."""
+        return settings.OTP_REQUIRED and (
+            self.role in settings.OTP_REQUIRED_ROLES or self.is_superuser or self.is_staff
+        )
+
+    @property
+    def second_factor_needed(self) -> bool:
+        """Whether a password alone is not enough to sign in: the second factor is required,
+        or the user enrolled one (whatever the setting)."""
+        return self.two_factor_enabled or self.second_factor_required
 
     def clean(self) -> None:
         super().clean()
@@ -347,3 +370,99 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+@audited(exclude=["key", "last_t", "last_used_at"])
+class TotpDevice(TimestampMixin, Device):
+    """A user's authenticator app (身份验证器), the second factor (双因素认证): a secret shared with
+    the app, which shows a new 6-digit code every 30 seconds (TOTP, RFC 6238; the codes are
+    checked by django-otp). At most one per user. The audit trail records that it was set up
+    or removed, never the secret."""
+
+    STEP = 30
+    DIGITS = 6
+    # Codes of the previous and the next 30 seconds are accepted too (clocks of phones drift).
+    TOLERANCE = 1
+
+    key = models.CharField(_("secret"), max_length=80)  # hex, as django-otp keeps it
+    # The time step of the last accepted code: a code is accepted once and never again.
+    last_t = models.BigIntegerField(_("last time step used"), default=-1)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="totp_device_one_per_user"),
+        ]
+
+    def check_token(self, token: str) -> bool:
+        """Whether `token` is a current code not used before; on success the device remembers
+        its time step (the caller saves it)."""
+        token = (token or "").strip().replace(" ", "")
+        if len(token) != self.DIGITS or not token.isascii() or not token.isdigit():
+            return False
+        totp = TOTP(bytes.fromhex(self.key), self.STEP, 0, self.DIGITS, 0)
+        totp.time = time.time()
+        if not totp.verify(int(token), self.TOLERANCE, self.last_t + 1):
+            return False
+        self.last_t = totp.t()
+        self.last_used_at = timezone.now()
+        return True
+
+    def verify_token(self, token) -> bool:
+        if not self.check_token(str(token)):
+            return False
+        self.save(update_fields=["last_t", "last_used_at"])
+        return True
+
+
+def recovery_code_digest(code: str) -> str:
+    """Recovery codes are kept as SHA-256 digests of their normalised text: each has 80 random
+    bits, so a slow password hash would add nothing but time (10 codes are tried per login)."""
+    normal = "".join(ch for ch in code.lower() if ch.isalnum())
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+@audited(exclude=["last_used_at"])
+class RecoveryCodeDevice(TimestampMixin, Device):
+    """A user's one-time recovery codes (恢复码), for a lost or broken phone: each signs in once
+    in place of a code of the app. At most one set per user; only digests are stored."""
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="recovery_code_device_one_per_user"),
+        ]
+
+    def verify_token(self, token) -> bool:
+        deleted, _rows = self.codes.filter(code_hash=recovery_code_digest(str(token))).delete()
+        if not deleted:
+            return False
+        self.set_last_used_timestamp(commit=False)
+        self.save(update_fields=["last_used_at"])
+        return True
+
+
+@audited(exclude=["code_hash"])
+class RecoveryCode(models.Model):
+    """One unused recovery code (its digest); deleted when used. The audit trail records when
+    codes were made and used, never their digests."""
+
+    device = models.ForeignKey(
+        RecoveryCodeDevice,
+        verbose_name=_("recovery codes"),
+        on_delete=models.CASCADE,
+        related_name="codes",
+    )
+    code_hash = models.CharField(_("digest"), max_length=64)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "code_hash"], name="recovery_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.code_hash[:8]}"

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrity import rls
 from integrity.net import client_ip
 from integrity.services import apply_changes
 
@@ -44,6 +45,7 @@ USER_FIELDS = ("username", "display_name", "phone", "email", "role", "tenant", "
 PERMISSION_FIELDS = ("role", "tenant", "agency", "is_active")
 
 
+@rls.system()  # the security log is the platform's: events of unknown users have no tenant
 def security_event_record(
     *,
     kind: str,
@@ -316,6 +318,7 @@ def _address_blocked(ip: str | None) -> bool:
     return failures >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
 
 
+@rls.system()  # who is logging in is known only once the account is looked up
 def login_attempt(*, request, username: str, password: str) -> User:
     """Authenticate, with account and address lockout. Raises LoginRefused with the reason."""
     ip = client_ip(request)
@@ -345,7 +348,9 @@ def login_attempt(*, request, username: str, password: str) -> User:
             if account.is_locked:
                 raise LoginRefused(_locked_message(account))
         raise LoginRefused(_("Wrong username or password."))
-    if user.failed_login_count:
+    # With a second factor to come, the count is cleared only once the code is right
+    # (accounts.two_factor.otp_verify): the password alone must not reset wrong codes.
+    if user.failed_login_count and not user.second_factor_needed:
         User.objects.filter(pk=user.pk).update(failed_login_count=0)
     security_event_record(kind=SecurityEventKind.LOGIN, request=request, user=user)
     return user
@@ -362,14 +367,17 @@ def _locked_message(account: User) -> str:
 
 
 @transaction.atomic
-def _login_failed(*, request, username: str, account: User | None) -> None:
+def _login_failed(
+    *, request, username: str, account: User | None, reason: str = "credentials"
+) -> None:
+    """A failed login: a wrong password, or a wrong code of the second factor (reason)."""
     security_event_record(
         kind=SecurityEventKind.LOGIN_FAILED,
         outcome=Outcome.FAILURE,
         request=request,
         user=account,
         username=username,
-        reason="credentials",
+        reason=reason,
     )
     if account is None:
         return
@@ -562,6 +570,7 @@ API_REFUSED_EVENT_SECONDS = 60
 API_KEY_FAILURE_LIMIT = 30  # refused keys per address and minute before the address waits
 
 
+@rls.system()  # the key names the client, and so the tenant
 def api_client_authenticate(*, key: str, request=None) -> ApiClient:
     """The active client the key belongs to, or ApiKeyRefused. Last use is recorded at most
     once a minute per client; a refused key is a security event; after API_KEY_FAILURE_LIMIT

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 app_name = "accounts"
 
@@ -8,6 +8,27 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("accounts/profile/", two_factor_views.AccountView.as_view(), name="account"),
+    path(
+        "accounts/two-factor/verify/",
+        two_factor_views.SecondFactorVerifyView.as_view(),
+        name="otp-verify",
+    ),
+    path(
+        "accounts/two-factor/enrol/",
+        two_factor_views.SecondFactorEnrolView.as_view(),
+        name="otp-enrol",
+    ),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor_views.RecoveryCodesView.as_view(),
+        name="otp-recovery-codes",
+    ),
+    path(
+        "accounts/two-factor/remove/",
+        two_factor_views.SecondFactorRemoveView.as_view(),
+        name="otp-remove",
+    ),
     path("tenants/", views.TenantListView.as_view(), name="tenant-list"),
     path("tenants/new/", views.TenantFormView.as_view(), name="tenant-create"),
     path("tenants/<int:pk>/edit/", views.TenantFormView.as_view(), name="tenant-update"),
@@ -48,6 +69,11 @@ urlpatterns = [
         "users/<int:pk>/reset-password/",
         views.UserResetPasswordView.as_view(),
         name="user-reset-password",
+    ),
+    path(
+        "users/<int:pk>/reset-second-factor/",
+        two_factor_views.UserSecondFactorResetView.as_view(),
+        name="user-otp-reset",
     ),
     path("users/<int:pk>/lock/", views.UserActionView.as_view(action="lock"), name="user-lock"),
     path(

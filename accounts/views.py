@@ -41,6 +41,7 @@ from .forms import (
     UserForm,
 )
 from .models import Agency, ApiClient, Notification, Tenant, User
+from .two_factor_views import second_factor_url
 
 # Login, logout, own password --------------------------------------------------------------
 
@@ -66,6 +67,9 @@ class LoginView(FormView):
             target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
         ):
             target = reverse("home")
+        if user.second_factor_needed:
+            # The password was the first step: the session counts once the code is given.
+            target = second_factor_url(user, target)
         return HttpResponseRedirect(target)
 
 
