@@ -112,9 +112,17 @@ def published_notices(*, tenant=None) -> QuerySet:
     return notices.select_related("tenant").prefetch_related("records")
 
 
+def _cited_persons(notice: CaseNotice) -> list[str]:
+    return [r.subject_name for r in notice.records.all() if r.is_natural_person]
+
+
 def public_notice_text(notice: CaseNotice) -> str:
-    names = [r.subject_name for r in notice.records.all() if r.is_natural_person]
-    return mask_text(notice.body, names)
+    return mask_text(notice.body, _cited_persons(notice))
+
+
+def public_notice_title(notice: CaseNotice) -> str:
+    """The title as published: the civil servants the notice cites are masked in it too."""
+    return mask_text(notice.title, _cited_persons(notice))
 
 
 def public_commitments(*, tenant=None) -> QuerySet:

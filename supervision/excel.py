@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from accounts.models import Agency
 from domains.forms.public import clean_phone
 from domains.models import KeyDomain
-from integrity.xlsx import RowError, cell_text, read_rows
+from integrity.xlsx import RowError, cell_text, read_rows, write_text
 
 from .choices import Channel
 from .models import Complaint
@@ -89,7 +89,7 @@ def complaint_template(*, tenant) -> bytes:
             continue
         letter = get_column_letter(list_index)
         for row, value in enumerate(values, start=1):
-            lists.cell(row=row, column=list_index, value=value)
+            write_text(lists, row, list_index, value)  # agency and domain names
         source = f"{quote_sheetname('lists')}!${letter}$1:${letter}${len(values)}"
         validation = DataValidation(type="list", formula1=source, allow_blank=True)
         validation.error = _("Choose a value from the list.")

@@ -20,3 +20,13 @@ def bs(field):
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def site_path(url):
+    """The link if it is a path on this site, else "": a stored link (a notification's, a
+    warning's) never becomes a javascript: or another site's URL in an href."""
+    url = str(url or "").strip()
+    if url.startswith("/") and not url.startswith(("//", "/\\")):
+        return url
+    return ""

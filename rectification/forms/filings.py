@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from integrity.richtext import clean_html
 from supervision.forms.public import MultipleFileField
 
 from ..choices import FILING_SECTIONS
@@ -26,7 +27,11 @@ class FilingSectionsForm(forms.Form):
     """One rich-text field per section of the filing's kind, with its guidance text."""
 
     def __init__(self, *args, filing, **kwargs):
-        kwargs.setdefault("initial", dict(filing.sections))
+        # The editor puts the text into innerHTML: cleaned again, as on the filing's page (the
+        # service cleaned it when saved; rows written another way are not trusted).
+        kwargs.setdefault(
+            "initial", {key: clean_html(html) for key, html in (filing.sections or {}).items()}
+        )
         super().__init__(*args, **kwargs)
         for key, label, guidance in FILING_SECTIONS[filing.kind]:
             self.fields[key] = forms.CharField(

@@ -195,6 +195,27 @@ def test_notice_text_and_its_records_are_masked(client, county):
     assert [n["public_id"] for n in listing] == [str(notice.public_id)]
 
 
+def test_a_notice_title_naming_the_cited_person_is_masked_everywhere(client, county):
+    record = officer_record(county)
+    notice = services.notice_save(
+        tenant=county.county_a,
+        actor=None,
+        data={"title": f"关于{OFFICER_NAME}失信问题的通报", "body": "正文。", "records": [record]},
+    )
+    services.notice_publish(notice=notice, actor=county.office_admin_a)
+    masked = f"关于{mask_name(OFFICER_NAME)}失信问题的通报"
+    api_list = listed(client, reverse("v1:public-notice-list", args=[code(county)]))
+    api_detail = client.get(
+        reverse("v1:public-notice-detail", args=[code(county), notice.public_id])
+    ).json()
+    assert [n["title"] for n in api_list] == [masked] and api_detail["title"] == masked
+    for page in (
+        client.get(reverse("public:notice-list", args=[code(county)])).text,
+        client.get(reverse("public:notice-detail", args=[code(county), notice.public_id])).text,
+    ):
+        assert OFFICER_NAME not in page and masked in page
+
+
 # Only what is public -------------------------------------------------------------------------
 
 
