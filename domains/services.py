@@ -308,7 +308,11 @@ def record_create(
 
 
 @transaction.atomic
-def record_update(*, record: TrustRecord, data: dict, actor: User) -> TrustRecord:
+def record_update(
+    *, record: TrustRecord, data: dict, actor: User, is_public: bool | None = None
+) -> TrustRecord:
+    """Change a record on file and, when `is_public` is given, publish or unpublish it in the
+    same transaction (an API PATCH may carry both)."""
     if record.status != RecordStatus.ACTIVE:
         raise ValidationError(_("Only a record on file can be edited."))
     was_public = _is_public(record)
@@ -329,6 +333,8 @@ def record_update(*, record: TrustRecord, data: dict, actor: User) -> TrustRecor
             changed += ["publicity_ended_on", "publicity_end_reason"]
     save_changes(record, changed, created=False)
     _publicity_changed(record, was_public)
+    if is_public is not None:
+        record_set_public(record=record, public=is_public, actor=actor)
     return record
 
 

@@ -2,8 +2,11 @@
 check the user may see the object the file belongs to.
 
 A file is accepted when its extension is allowed AND its first bytes are what that type starts
-with, so an executable renamed .pdf is refused. Names are never used as paths: the stored name is
-a random UUID; the original name is kept (sanitised) for the download header only.
+with, so an executable renamed .pdf is refused; an Office file must also hold its type's parts
+and no macros (a .docm or .xlsm renamed .docx or .xlsx is refused). Names are never used as
+paths: the stored name is a random UUID; the original name is kept (sanitised, its extension
+kept when a long name is shortened) for the download header only. Django's multipart parser has
+already dropped any directory part of the name the client sent.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from integrity.xlsx import ZIP_ERRORS
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 ZIP_MEMBERS = {".docx": "word/", ".xlsx": "xl/", ".ofd": "OFD.xml"}
@@ -43,10 +48,35 @@ CONTENT_TYPES = {
 }
 
 
+MAX_NAME = 120
+# Macro-enabled Office files: the VBA project part, and the content types that announce it.
+MACRO_PART = "vbaproject.bin"
+MACRO_CONTENT_TYPE = b"macroEnabled"
+MAX_CONTENT_TYPES_BYTES = 1024 * 1024
+
+
 def safe_name(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/")).strip().strip(".")
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"/\\|?*')
-    return base[:120] or "file"
+    if len(base) > MAX_NAME:
+        # Shortened before its extension, which decides whether the file is accepted.
+        stem, ext = os.path.splitext(base)
+        ext = ext if len(ext) <= 10 else ""
+        base = stem[: MAX_NAME - len(ext)] + ext
+    return base or "file"
+
+
+def _has_macros(archive: zipfile.ZipFile) -> bool:
+    """A VBA project anywhere in the package, or content types of a macro-enabled file."""
+    if any(n.rsplit("/", 1)[-1].lower() == MACRO_PART for n in archive.namelist()):
+        return True
+    try:
+        info = archive.getinfo("[Content_Types].xml")
+    except KeyError:
+        return False
+    if info.file_size > MAX_CONTENT_TYPES_BYTES:
+        return True  # not what Office writes: refuse rather than inflate it
+    return MACRO_CONTENT_TYPE in archive.read(info)
 
 
 def validate_upload(uploaded) -> tuple[str, str]:
@@ -73,10 +103,15 @@ def validate_upload(uploaded) -> tuple[str, str]:
         data = uploaded.read()
         uploaded.seek(0)
         try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            names = archive.namelist()
+            encrypted = any(info.flag_bits & 0x1 for info in archive.infolist())
+            macros = not encrypted and _has_macros(archive)
+        except ZIP_ERRORS:
             raise ValidationError(_("The file is damaged and cannot be opened.")) from None
-        if not any(n.startswith(ZIP_MEMBERS[ext]) for n in names):
+        if encrypted:  # Office never writes encrypted members; nothing in them can be checked
+            raise ValidationError(_("The file is damaged and cannot be opened."))
+        if macros or not any(n.startswith(ZIP_MEMBERS[ext]) for n in names):
             raise ValidationError(
                 _("The file's content does not match its type (%(ext)s).") % {"ext": ext}
             )

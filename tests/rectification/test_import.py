@@ -474,6 +474,16 @@ BAD_FILES = {
 }
 
 
+REFUSED_AT_UPLOAD = {
+    "truncated",
+    "zip_bomb",
+    "formula",
+    "external_link",
+    "wrong_headers",
+    "missing_headers",
+}
+
+
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
 def test_bad_files_are_refused_with_a_message_and_write_nothing(
     client, ledger, django_capture_on_commit_callbacks, case
@@ -484,8 +494,18 @@ def test_bad_files_are_refused_with_a_message_and_write_nothing(
     if case == "zip_bomb":
         assert len(content) < 200 * 1024
     before = table()
+    jobs = ImportJob.objects.count()
     login(client, w.clerk_a1)
     response = upload(client, w, content, capture=django_capture_on_commit_callbacks)
+    if case in REFUSED_AT_UPLOAD:
+        # Damaged, unpacking to too much, linked, formulas in the first rows, other headers:
+        # refused before anything is stored, the reason on the form.
+        assert response.status_code == 400
+        assert ImportJob.objects.count() == jobs
+        errors = [e for found in response.context["form"].errors.values() for e in found]
+        assert errors and all(escape(e) in response.text for e in errors)
+        assert table() == before
+        return
     assert response.status_code == 302
     job = last_job()
     assert job.status == ImportStatus.INVALID
