@@ -6,7 +6,8 @@ import base64
 import binascii
 import datetime
 
-from django.db.models import Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -42,13 +43,18 @@ class SyncCursorPagination(BasePagination):
             queryset = queryset.filter(updated_at__gte=since)
         if position is not None:
             txid, pk = position
-            queryset = queryset.filter(
-                Q(sync_txid__gt=txid) | Q(sync_txid=txid, pk__gt=pk), sync_txid__gte=txid
-            )
+            # A row comparison, which PostgreSQL reads as one range of the (sync_txid, id)
+            # index in order. The equivalent OR of two conditions is planned as a bitmap scan
+            # that sorts every row after the cursor: 64 ms instead of 1 ms for a 100-row page
+            # 90,000 rows deep (benchmark B3).
+            queryset = queryset.filter(TupleGreaterThan(Tuple(F("sync_txid"), F("pk")), (txid, pk)))
         rows = list(queryset.order_by("sync_txid", "pk")[: self.page_size + 1])
         self.has_more = len(rows) > self.page_size
         rows = rows[: self.page_size]
-        self.position = (rows[-1].sync_txid, rows[-1].pk) if rows else position
+        if rows and isinstance(rows[-1], dict):  # a lean page (integrity.api_lean) of values()
+            self.position = (rows[-1]["sync_txid"], rows[-1]["id"])
+        else:
+            self.position = (rows[-1].sync_txid, rows[-1].pk) if rows else position
         return rows
 
     def _page_size(self, request) -> int:

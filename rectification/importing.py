@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from accounts.models import Agency, User
 from accounts.services import notify
 from integrity.attachments import safe_name
+from integrity.faults import fault_point
 from integrity.xlsx import XlsxError, read_rows
 
 from . import excel
@@ -78,6 +79,7 @@ def job_start(
     _require_running(campaign)
     if not Participation.objects.filter(campaign=campaign, agency=agency).exists():
         raise ValidationError(_("The agency does not take part in this campaign."))
+    _check_structure(campaign, uploaded)
     job = ImportJob(
         tenant_id=campaign.tenant_id,
         campaign=campaign,
@@ -91,6 +93,19 @@ def job_start(
     cache.set(progress_key(job.pk), {"done": 0, "total": None}, PROGRESS_TIMEOUT)
     transaction.on_commit(lambda: import_check.delay(job.pk, language))
     return job
+
+
+def _check_structure(campaign: Campaign, uploaded) -> None:
+    """Refuse at once, before anything is stored, a file that is no workbook, is damaged, too
+    large unpacked, linked to other files, or has other headers: only the rows are left to the
+    job's check."""
+    schema = LedgerSchema.for_campaign(campaign)
+    try:
+        next(read_rows(uploaded, schema.headers, max_rows=excel.LEDGER_IMPORT_MAX_ROWS), None)
+    except XlsxError as exc:
+        raise ValidationError(str(exc)) from None
+    finally:
+        uploaded.seek(0)
 
 
 @transaction.atomic
@@ -356,19 +371,57 @@ def _write(job: ImportJob) -> Summary:
                 for issue, row in repayments
             ]
         )
+        fault_point("import_commit:after_batch")
     participation.save(update_fields=["last_issue_number"])
     return summary
 
 
+def _notify_done(job: ImportJob) -> None:
+    if not job.created_by_id:
+        return
+    title = (
+        _("Ledger import finished: %(name)s")
+        if job.status == ImportStatus.COMMITTED
+        else _("Ledger import failed: %(name)s")
+    ) % {"name": job.original_name}
+    notify(
+        [job.created_by],
+        title=title,
+        body=job.message or job.campaign.title,
+        url=reverse("rectification:import-detail", args=[job.pk]),
+    )
+
+
 def job_commit(job_id: int) -> ImportJob:
-    """Write every row of a checked file, or nothing (the job then says why)."""
+    """Write every row of a checked file, or nothing (the job then says why).
+
+    Idempotent: the job is locked, and marked committed (with its notification), in the
+    transaction that writes the rows. A delivery of the task that finds the job no longer
+    committing writes nothing, so a worker killed at any point can have the task delivered
+    again: before the commit nothing was written, after it the job is done."""
     job = ImportJob.objects.select_related("campaign", "created_by").get(pk=job_id)
     if job.status != ImportStatus.COMMITTING:
         return job
     errors, error_count = [], 0
+    fields = ["status", "message", "finished_at", "total_rows", "new_rows", "updated_rows"]
     try:
         with transaction.atomic(), _foreign_keys_checked_at_once(LedgerIssue, Repayment):
+            locked = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+            if locked is None or locked.status != ImportStatus.COMMITTING:
+                return locked or job  # another delivery of the task got here first
             summary = _write(job)
+            job.status, job.message, job.finished_at = (
+                ImportStatus.COMMITTED,
+                "",
+                timezone.now(),
+            )
+            job.total_rows, job.new_rows, job.updated_rows = (
+                summary.total,
+                summary.new,
+                summary.updated,
+            )
+            job.save(update_fields=fields)
+            _notify_done(job)
     except CommitRefused as exc:
         status, message, errors, error_count = (
             ImportStatus.FAILED,
@@ -392,31 +445,16 @@ def job_commit(job_id: int) -> ImportJob:
         status = ImportStatus.FAILED
         message = _("The import failed. Nothing was imported; try again or ask the office.")
     else:
-        status, message = ImportStatus.COMMITTED, ""
-        job.total_rows, job.new_rows, job.updated_rows = (
-            summary.total,
-            summary.new,
-            summary.updated,
-        )
-    job.status = status
-    job.message = message
-    job.finished_at = timezone.now()
-    fields = ["status", "message", "finished_at", "total_rows", "new_rows", "updated_rows"]
-    if status == ImportStatus.FAILED and errors:
-        job.errors, job.error_count = errors, error_count
-        fields += ["errors", "error_count"]
-    job.save(update_fields=fields)
+        cache.delete(progress_key(job.pk))
+        return job
+    with transaction.atomic():
+        job.status = status
+        job.message = message
+        job.finished_at = timezone.now()
+        if errors:
+            job.errors, job.error_count = errors, error_count
+            fields += ["errors", "error_count"]
+        job.save(update_fields=fields)
+        _notify_done(job)
     cache.delete(progress_key(job.pk))
-    if job.created_by_id:
-        title = (
-            _("Ledger import finished: %(name)s")
-            if status == ImportStatus.COMMITTED
-            else _("Ledger import failed: %(name)s")
-        ) % {"name": job.original_name}
-        notify(
-            [job.created_by],
-            title=title,
-            body=message or job.campaign.title,
-            url=reverse("rectification:import-detail", args=[job.pk]),
-        )
     return job

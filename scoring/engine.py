@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency
+from integrity.bulk import delete_with_tombstones
+from integrity.faults import fault_point
 
 from .calculators import CALCULATORS, points
 from .choices import CategoryKind, Method, RunStatus
@@ -142,13 +144,16 @@ def compute(run: ScoreRun) -> int:
 
     with transaction.atomic():
         locked = ScoreRun.objects.select_for_update().get(pk=run.pk)
-        IndicatorScore.objects.filter(run=locked).delete()
-        AgencyScore.objects.filter(run=locked).delete()
+        # Set-based (tombstones included): a rerun costs the same queries as a first run.
+        delete_with_tombstones(IndicatorScore.objects.filter(run=locked))
+        delete_with_tombstones(AgencyScore.objects.filter(run=locked))
+        fault_point("score_run:after_delete")
         for row in indicator_rows:
             row.run = locked
         for row in agency_rows:
             row.run = locked
         IndicatorScore.objects.bulk_create(indicator_rows)
+        fault_point("score_run:after_indicator_scores")
         AgencyScore.objects.bulk_create(agency_rows)
         locked.status = RunStatus.SUCCEEDED
         locked.error = ""

@@ -65,7 +65,7 @@ class PunishmentMeasureSerializer(serializers.ModelSerializer):
         fields = ["id", "record", "measure_type", "date", "issuing_body", "note"]
 
 
-def _sees_id_numbers(user) -> bool:
+def sees_id_numbers(user) -> bool:
     return user.role in OFFICE_ROLES or user.role == Role.PLATFORM_ADMIN
 
 
@@ -131,7 +131,7 @@ class TrustRecordSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not _sees_id_numbers(request.user):
+        if request is not None and not sees_id_numbers(request.user):
             data["person_id_number"] = mask_id_number(data["person_id_number"])
         return data
 

@@ -2,6 +2,8 @@ from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 
 from integrity.api import ScopedReadOnlyViewSet, ScopedViewSet
+from integrity.api_lean import LeanListMixin, lean_plan, lean_rows
+from integrity.masking import mask_id_number
 
 from .. import services
 from ..models import (
@@ -64,7 +66,7 @@ class TrustRecordFilterSet(filters.FilterSet):
         ]
 
 
-class TrustRecordViewSet(ScopedViewSet):
+class TrustRecordViewSet(LeanListMixin, ScopedViewSet):
     """政务失信记录：失信主体、领域、严重程度、决定文书、公示期与状态，含惩戒措施和“异议中”标记；
     信用办可新建和修改（经由服务层校验与审计）。 /
     Failure-of-trust records: subject, domain, severity, decision, publicity window and status,
@@ -79,8 +81,28 @@ class TrustRecordViewSet(ScopedViewSet):
     permission_write = "record.manage"
     filterset_class = TrustRecordFilterSet
 
+    # The list is read by city platforms in full: a lean page (integrity.api_lean).
+    lean_custom = frozenset({"measures"})
+
     def get_queryset(self):
         return with_objection_flag(super().get_queryset())
+
+    def lean_finish(self, rows, data):
+        """The measures of the page's records (one query) and the ID numbers masked as the
+        serializer masks them."""
+        measure_serializer = s.PunishmentMeasureSerializer()
+        plan = lean_plan(measure_serializer, frozenset())
+        names = list(measure_serializer.fields)
+        measures = PunishmentMeasure.objects.filter(record_id__in=[r["id"] for r in rows])
+        by_record = {}
+        values = measures.order_by("date", "id").values(*{c for _n, c, _f in plan})
+        for measure in lean_rows(plan, names, list(values)):
+            by_record.setdefault(measure["record"], []).append(measure)
+        sees = s.sees_id_numbers(self.request.user)
+        for item in data:
+            item["measures"] = by_record.get(item["id"], [])
+            if not sees:
+                item["person_id_number"] = mask_id_number(item["person_id_number"])
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -96,10 +118,8 @@ class TrustRecordViewSet(ScopedViewSet):
         data = dict(serializer.validated_data)
         is_public = data.pop("is_public", None)
         record = services.record_update(
-            record=serializer.instance, data=data, actor=self.request.user
+            record=serializer.instance, data=data, actor=self.request.user, is_public=is_public
         )
-        if is_public is not None:
-            services.record_set_public(record=record, public=is_public, actor=self.request.user)
         serializer.instance = with_objection_flag(TrustRecord.objects.filter(pk=record.pk)).get()
 
 

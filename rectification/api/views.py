@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from rest_framework import mixins
 from rest_framework.permissions import SAFE_METHODS
 
 from accounts.choices import AGENCY_ROLES
 from integrity.api import ScopedReadOnlyViewSet, ScopedViewSet
+from integrity.api_lean import LeanListMixin
 
 from .. import selectors, services
-from ..choices import CampaignStatus
+from ..choices import OPEN_ISSUE_STATUSES, CampaignStatus
 from ..models import (
     Campaign,
     DuplicateFlag,
@@ -24,6 +26,7 @@ from ..models import (
     Participation,
     Repayment,
 )
+from ..rules import arrears_position
 from . import filters
 from . import serializers as s
 
@@ -70,7 +73,7 @@ class ParticipationViewSet(ScopedReadOnlyViewSet):
         return queryset
 
 
-class LedgerIssueViewSet(ScopedViewSet):
+class LedgerIssueViewSet(LeanListMixin, ScopedViewSet):
     """问题台账：每个问题一行，含整改期限、状态、领域扩展字段与拖欠账款（欠款、还款、逾期）；单位
     填报员与负责人在本单位台账中新建和修改。 /
     The issue ledger: one row per problem with its deadline, status, the domain's extra fields
@@ -90,6 +93,40 @@ class LedgerIssueViewSet(ScopedViewSet):
         else:
             queryset = LedgerIssue.objects.writable_by(user)
         return queryset.order_by("id").prefetch_related("repayments")
+
+    # A county's ledger is synced in full by the city platform: a lean page (integrity.api_lean)
+    # with the arrears position computed from the page's repayments (one query).
+    lean_custom = frozenset(
+        {"payment_due_on", "outstanding", "days_overdue", "interest_due", "is_overdue"}
+    )
+    lean_columns = ("amount_owed", "accepted_on", "payment_term_days", "daily_interest_rate")
+
+    def lean_finish(self, rows, data):
+        today = timezone.localdate()
+        # The page's repayments in one query, whatever the rows (a fixed query count).
+        page = [row["id"] for row in rows]
+        repayments = {}
+        for issue_id, paid_on, amount in Repayment.objects.filter(issue_id__in=page).values_list(
+            "issue_id", "paid_on", "amount"
+        ):
+            repayments.setdefault(issue_id, []).append((paid_on, amount))
+        for row, item in zip(rows, data, strict=True):
+            position = None
+            if row["amount_owed"] is not None:
+                position = arrears_position(
+                    owed=row["amount_owed"],
+                    accepted_on=row["accepted_on"],
+                    term_days=row["payment_term_days"],
+                    repayments=repayments.get(row["id"], []),
+                    today=today,
+                    daily_rate=row["daily_interest_rate"],
+                )
+            due = position.due_on if position else None
+            item["payment_due_on"] = due.isoformat() if due else None
+            item["outstanding"] = str(position.outstanding) if position else None
+            item["days_overdue"] = position.days_overdue if position else 0
+            item["interest_due"] = str(position.interest_due) if position else None
+            item["is_overdue"] = row["status"] in OPEN_ISSUE_STATUSES and row["deadline"] < today
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

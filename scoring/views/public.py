@@ -25,7 +25,8 @@ from django.views import View
 
 from accounts.models import Agency
 from domains import selectors as domain_selectors
-from domains.views.public import CountyMixin
+from domains.views.public import CountyMixin, public_counties
+from integrity import rls
 
 from .. import public_selectors as selectors
 from ..choices import PublicationStatus
@@ -70,6 +71,20 @@ def cached(tenant, name: str, parts: tuple, build):
     return value
 
 
+# Each worker process also keeps the pages it served, under the same key as the shared cache
+# (county, its updated_at, version, language, page): a repeat visit then costs one indexed
+# lookup of the county's id and updated_at and one small read of its version, instead of the
+# county's row and the 60 KB page from Redis (benchmark B2). What invalidates the shared entry
+# (publishing, withdrawing, a county changed) invalidates this one alike.
+LOCAL_ENTRIES = 256
+_local_pages: dict[tuple, str] = {}
+
+
+def _local_key(tenant_pk, updated_at, version, name: str, kwargs: dict) -> tuple:
+    parts = tuple(str(v) for k, v in sorted(kwargs.items()) if k != "division_code")
+    return (tenant_pk, updated_at, version, get_language() or "", name, *parts)
+
+
 class CachedPage(CountyMixin, View):
     """GET only: the rendered page comes from the cache (the URL's arguments, never its query
     string, are in the key, so made-up parameters cannot fill the cache)."""
@@ -77,8 +92,26 @@ class CachedPage(CountyMixin, View):
     template_name: str
     page_name: str
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET":
+            with rls.nothing():  # the tenant registry has no row policy (see CountyMixin)
+                county = (
+                    public_counties()
+                    .filter(division_code=kwargs["division_code"])
+                    .values_list("pk", "updated_at")
+                    .first()
+                )
+            if county is not None:
+                request.public_tenant_id = county[0]
+                version = cache.get(PUBLIC_CACHE_VERSION.format(tenant=county[0]))
+                html = _local_pages.get(_local_key(*county, version, self.page_name, kwargs))
+                if version is not None and html is not None:
+                    return HttpResponse(html)
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request, **kwargs):
         parts = tuple(v for k, v in sorted(kwargs.items()) if k != "division_code")
+        version = public_version(self.tenant)
         html = cached(
             self.tenant,
             self.page_name,
@@ -87,6 +120,10 @@ class CachedPage(CountyMixin, View):
                 self.template_name, {"tenant": self.tenant, **self.context()}, request=request
             ),
         )
+        if len(_local_pages) >= LOCAL_ENTRIES:
+            _local_pages.clear()
+        key = _local_key(self.tenant.pk, self.tenant.updated_at, version, self.page_name, kwargs)
+        _local_pages[key] = html
         return HttpResponse(html)
 
     def context(self) -> dict:
