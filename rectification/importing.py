@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from django.utils.translation import ngettext
 from accounts.models import Agency, User
 from accounts.services import notify
 from integrity.attachments import safe_name
+from integrity.bulk import foreign_keys_checked_at_once
 from integrity.faults import fault_point
 from integrity.xlsx import XlsxError, read_rows
 
@@ -269,30 +269,6 @@ class CommitRefused(Exception):
         self.count = count
 
 
-@contextmanager
-def _foreign_keys_checked_at_once(*models):
-    """Check the models' foreign keys row by row instead of at commit. Django makes them
-    DEFERRABLE INITIALLY DEFERRED, and PostgreSQL's cost of each row trigger (the audit
-    trigger) grows with the deferred checks queued in the transaction: 100,000 inserts with
-    deferred keys take minutes, checked at once a minute. Deferred again after."""
-    with connection.cursor() as cursor:
-        names = [
-            connection.ops.quote_name(name)
-            for model in models
-            for name, spec in connection.introspection.get_constraints(
-                cursor, model._meta.db_table
-            ).items()
-            if spec["foreign_key"]
-        ]
-        if names:
-            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
-    yield
-    # Not after an error: the transaction (or savepoint) is rolled back, which restores them.
-    if names:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} DEFERRED")
-
-
 def _write(job: ImportJob) -> Summary:
     """Every row, in the caller's transaction: new issues numbered under the participation's
     lock and created in bulk, changed issues updated in bulk, repayments added."""
@@ -405,7 +381,7 @@ def job_commit(job_id: int) -> ImportJob:
     errors, error_count = [], 0
     fields = ["status", "message", "finished_at", "total_rows", "new_rows", "updated_rows"]
     try:
-        with transaction.atomic(), _foreign_keys_checked_at_once(LedgerIssue, Repayment):
+        with transaction.atomic(), foreign_keys_checked_at_once(LedgerIssue, Repayment):
             locked = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
             if locked is None or locked.status != ImportStatus.COMMITTING:
                 return locked or job  # another delivery of the task got here first
