@@ -100,13 +100,6 @@ def nothing():
     return _using(_Fixed(NOTHING))
 
 
-def using_value(value: str):
-    """Act with a setting text received from elsewhere (a task's headers)."""
-    if value != ALL and value != NOTHING and not re.fullmatch(r"\{\d+(,\d+)*\}", value):
-        raise ValueError(f"not a tenant scope: {value!r}")
-    return _using(_Fixed(value))
-
-
 # Requests ------------------------------------------------------------------------------------
 
 
@@ -153,13 +146,15 @@ class _RequestScope:
 
 
 def _county_id(code: str) -> int:
+    from accounts.choices import TenantLevel
     from accounts.models import Tenant
 
-    return Tenant.objects.filter(division_code=code).values_list("pk", flat=True).first() or 0
+    counties = Tenant.objects.filter(level=TenantLevel.COUNTY, division_code=code)
+    return counties.values_list("pk", flat=True).first() or 0
 
 
 # URL namespaces of the public side, whose county comes from the URL, not from a user.
-PUBLIC_NAMESPACES = ("public", "public-complaints", "public-scoring", "v1")
+PUBLIC_NAMESPACES = ("public", "public-complaints", "public-scoring")
 
 
 class TenantScopeMiddleware:
