@@ -12,5 +12,4 @@ class IntegrityConfig(AppConfig):
 
         rls.install()
         post_migrate.connect(rls.after_migrate, sender=self, dispatch_uid="integrity.rls.policies")
-        rls.connect_celery()
         checks.register(rls.check_connected_role, checks.Tags.database)

@@ -378,3 +378,29 @@ def test_a_role_that_ignores_the_policies_is_reported(db):
         assert f"{OWNER['USER']} is a superuser" in rls.role_errors(owner)
     finally:
         owner.close()
+
+
+def test_celery_processes_get_the_scope_handlers_before_django_is_set_up():
+    """beat may publish before Django's apps are ready: importing the Celery app is enough."""
+    code = (
+        "import integrity.celery as c; from celery import signals; "
+        "print(bool(signals.beat_init.receivers), bool(signals.before_task_publish.receivers), "
+        "bool(signals.task_prerun.receivers))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+    assert out.stdout.split() == ["True", "True", "True"]
+    from integrity.rls import _beat_init
+
+    token = rls._scope.set(None)
+    try:
+        _beat_init()
+        assert rls.current() == rls.ALL
+    finally:
+        rls._scope.reset(token)
