@@ -4,13 +4,12 @@ tests/isolation_specs/rectification_ledger.py."""
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook
 
 from tests.factories import make_campaign, make_issue
+from tests.upload_corpus import xlsx
 
 
 def today() -> datetime.date:
@@ -56,15 +55,7 @@ def repayment_for(agency):
 
 
 def workbook_bytes(headers, rows, *, title="台账") -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx(headers, rows, title=title)
 
 
 def upload_file(content: bytes, name="台账.xlsx") -> SimpleUploadedFile:
