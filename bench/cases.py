@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 BASE = Path(__file__).resolve().parent.parent
-VAR = BASE / "var" / "bench"
+# BENCH_DIR: where the province manifest, files and results go (default var/bench).
+VAR = Path(os.environ.get("BENCH_DIR") or BASE / "var" / "bench")
 
 
 def peak_mb() -> float:

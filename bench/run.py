@@ -27,7 +27,8 @@ from pathlib import Path
 from bench import db
 
 BASE = Path(__file__).resolve().parent.parent
-VAR = BASE / "var" / "bench"
+# BENCH_DIR: where the province manifest, files and results go (default var/bench).
+VAR = Path(os.environ.get("BENCH_DIR") or BASE / "var" / "bench")
 PYTHON = sys.executable
 GUNICORN_WORKERS = 3  # as docker/entrypoint.sh runs the web service
 CONNECTIONS = 32

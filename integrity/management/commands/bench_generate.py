@@ -2,6 +2,7 @@
 empty database, and its manifest (users, API keys, ids) for bench/run.py."""
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261)
         parser.add_argument("--today", type=date.fromisoformat, default=None)
         parser.add_argument(
-            "--manifest", default=str(Path(settings.BASE_DIR) / "var" / "bench" / "province.json")
+            "--manifest",
+            default=str(
+                Path(os.environ.get("BENCH_DIR") or Path(settings.BASE_DIR) / "var" / "bench")
+                / "province.json"
+            ),
         )
 
     def handle(self, *args, **options):
