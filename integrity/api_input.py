@@ -152,7 +152,19 @@ def storable_datetime(value) -> None:
         raise ValidationError(DATETIME_MESSAGE, code="invalid")
 
 
+# Query parameters that are never a filterset's: the change feed's cursor, page size and
+# start, the county (integrity.api_sync), the renderer.
+NOT_FILTERS = frozenset({"cursor", "page_size", "updated_since", "county", "format"})
+
+
 class FilterBackend(DjangoFilterBackend):
+    def filter_queryset(self, request, queryset, view):
+        # A page asked for without filters (a sync) does not build the filterset and its form:
+        # bound to no filter values it filters nothing, and it is a quarter of a lean page.
+        if NOT_FILTERS.issuperset(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is None:

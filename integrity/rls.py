@@ -305,18 +305,22 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 """
 
+
+def tenant_condition(column: str = "tenant_id") -> str:
+    # Scalar subqueries: PostgreSQL evaluates each once per statement (an InitPlan) instead of
+    # reading and casting the setting for every row, and `= ANY ($n)` stays an index condition.
+    ids = "(SELECT integrity_scope_ids())::bigint[]"
+    return f"((SELECT integrity_scope_all()) OR {column} = ANY ({ids}))"
+
+
 # Tables without a tenant that the application reads freely and only the platform changes:
 # the tenant registry (a county's own row excepted: its office edits its settings).
-REGISTRY_TABLES = {"accounts_tenant": "integrity_scope_all() OR id = ANY (integrity_scope_ids())"}
+REGISTRY_TABLES = {"accounts_tenant": tenant_condition("id")}
 # Tables no policy is needed for: Django's own (sessions, content types, auth groups and
 # permissions, migrations) and pghistory's audit contexts (who and where, never a tenant's
 # data; the application may insert and update them, never delete: see grant_app_role).
 UNSCOPED_PREFIXES = ("django_", "auth_")
 UNSCOPED_TABLES = frozenset({"pghistory_context", "accounts_tenantevent"})
-
-
-def tenant_condition(column: str = "tenant_id") -> str:
-    return f"(integrity_scope_all() OR {column} = ANY (integrity_scope_ids()))"
 
 
 def planned_policies(cursor) -> dict[str, tuple[str, str]]:
@@ -342,7 +346,7 @@ def planned_policies(cursor) -> dict[str, tuple[str, str]]:
         if table == "accounts_user":
             # Platform administrators (no tenant) are named as authors in every county: any
             # scope may read them, none but the platform's may change them.
-            read = f"{condition} OR (tenant_id IS NULL AND integrity_scope_set())"
+            read = f"{condition} OR (tenant_id IS NULL AND (SELECT integrity_scope_set()))"
         plan[table] = (read, condition)
     for table, condition in REGISTRY_TABLES.items():
         if table in tables:

@@ -307,6 +307,9 @@ REST_FRAMEWORK = {
 }
 # How long a response of the public API stays cached (seconds); writes invalidate it earlier.
 PUBLIC_API_CACHE_SECONDS = int(env("PUBLIC_API_CACHE_SECONDS", "300"))
+# How long a worker serves a public ranking page it holds before it checks the county and the
+# version again (scoring.page_cache): a publication shows in the other workers within this.
+PUBLIC_PAGE_RECHECK_SECONDS = float(env("PUBLIC_PAGE_RECHECK_SECONDS", "1"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "政务诚信平台 API / Government integrity platform API",
     "VERSION": "v1",

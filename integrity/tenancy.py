@@ -25,6 +25,8 @@ from django.http import Http404
 
 from accounts.choices import AGENCY_ROLES, Role
 
+from . import rls
+
 
 def visible_tenant_ids(user) -> list[int] | None:
     """Ids of the tenants the user may read; None means all (platform admin)."""
@@ -40,10 +42,13 @@ def visible_tenant_ids(user) -> list[int] | None:
     else:
         from accounts.models import Tenant
 
-        ids = [
-            user.tenant_id,
-            *Tenant.objects.filter(parent_id=user.tenant_id).values_list("id", flat=True),
-        ]
+        # The tenant registry is readable in every scope: a fixed one, so that this query does
+        # not first work out the request's scope, which is what it is computing.
+        with rls.nothing():
+            ids = [
+                user.tenant_id,
+                *Tenant.objects.filter(parent_id=user.tenant_id).values_list("id", flat=True),
+            ]
     user._visible_tenant_ids = ids
     return ids
 

@@ -20,7 +20,7 @@ from accounts.selectors import agency_users, office_users
 from accounts.services import notify
 from integrity.services import apply_changes
 
-from . import engine
+from . import engine, page_cache
 from .calculators import CALCULATORS
 from .choices import (
     CategoryKind,
@@ -538,6 +538,7 @@ def bump_public_cache(tenant_id: int) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, 2, None)
+    page_cache.forget(tenant_id)  # this worker at once; the others at their next recheck
 
 
 @transaction.atomic

@@ -72,6 +72,20 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_worker_pages():
+    """Each test starts like a fresh worker process: no page an earlier test's rows made
+    (same division code or ids, other rows) in scoring.page_cache or integrity.api_lean."""
+    from integrity import api_lean
+    from scoring import page_cache
+
+    page_cache.forget()
+    api_lean.forget_pages()
+    yield
+    page_cache.forget()
+    api_lean.forget_pages()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _eager_celery():
     """Tasks run in-process in tests, as in `make run`; tests/test_celery.py starts a real

@@ -90,9 +90,7 @@ class TrustRecordViewSet(LeanListMixin, ScopedViewSet):
     def lean_finish(self, rows, data):
         """The measures of the page's records (one query) and the ID numbers masked as the
         serializer masks them."""
-        measure_serializer = s.PunishmentMeasureSerializer()
-        plan = lean_plan(measure_serializer, frozenset())
-        names = list(measure_serializer.fields)
+        plan, names = lean_plan(s.PunishmentMeasureSerializer)
         measures = PunishmentMeasure.objects.filter(record_id__in=[r["id"] for r in rows])
         by_record = {}
         values = measures.order_by("date", "id").values(*{c for _n, c, _f in plan})

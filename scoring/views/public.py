@@ -28,6 +28,7 @@ from domains import selectors as domain_selectors
 from domains.views.public import CountyMixin, public_counties
 from integrity import rls
 
+from .. import page_cache
 from .. import public_selectors as selectors
 from ..choices import PublicationStatus
 from ..services import PUBLIC_CACHE_VERSION
@@ -71,15 +72,6 @@ def cached(tenant, name: str, parts: tuple, build):
     return value
 
 
-# Each worker process also keeps the pages it served, under the same key as the shared cache
-# (county, its updated_at, version, language, page): a repeat visit then costs one indexed
-# lookup of the county's id and updated_at and one small read of its version, instead of the
-# county's row and the 60 KB page from Redis (benchmark B2). What invalidates the shared entry
-# (publishing, withdrawing, a county changed) invalidates this one alike.
-LOCAL_ENTRIES = 256
-_local_pages: dict[tuple, str] = {}
-
-
 def _local_key(tenant_pk, updated_at, version, name: str, kwargs: dict) -> tuple:
     parts = tuple(str(v) for k, v in sorted(kwargs.items()) if k != "division_code")
     return (tenant_pk, updated_at, version, get_language() or "", name, *parts)
@@ -94,6 +86,11 @@ class CachedPage(CountyMixin, View):
 
     def dispatch(self, request, *args, **kwargs):
         if request.method == "GET":
+            slot = (get_language() or "", self.page_name, *sorted(kwargs.items()))
+            page = page_cache.get(slot)
+            if page is not None and page_cache.fresh(page):
+                request.public_tenant_id = page.key[0]
+                return HttpResponse(page.body)
             with rls.nothing():  # the tenant registry has no row policy (see CountyMixin)
                 county = (
                     public_counties()
@@ -101,12 +98,14 @@ class CachedPage(CountyMixin, View):
                     .values_list("pk", "updated_at")
                     .first()
                 )
-            if county is not None:
+            if county is not None and page is not None:
                 request.public_tenant_id = county[0]
                 version = cache.get(PUBLIC_CACHE_VERSION.format(tenant=county[0]))
-                html = _local_pages.get(_local_key(*county, version, self.page_name, kwargs))
-                if version is not None and html is not None:
-                    return HttpResponse(html)
+                if version is not None and page.key == _local_key(
+                    *county, version, self.page_name, kwargs
+                ):
+                    page_cache.checked(page)
+                    return HttpResponse(page.body)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, **kwargs):
@@ -120,10 +119,9 @@ class CachedPage(CountyMixin, View):
                 self.template_name, {"tenant": self.tenant, **self.context()}, request=request
             ),
         )
-        if len(_local_pages) >= LOCAL_ENTRIES:
-            _local_pages.clear()
+        slot = (get_language() or "", self.page_name, *sorted(kwargs.items()))
         key = _local_key(self.tenant.pk, self.tenant.updated_at, version, self.page_name, kwargs)
-        _local_pages[key] = html
+        page_cache.put(slot, key, html)
         return HttpResponse(html)
 
     def context(self) -> dict:
