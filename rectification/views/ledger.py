@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch, Sum
+from django.db.models import F, Sum
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -27,7 +27,7 @@ from integrity.xlsx import write_workbook
 
 from .. import selectors, services
 from ..choices import OPEN_ISSUE_STATUSES, CampaignStatus, IssueStatus
-from ..excel import Column, LedgerSchema, campaign_domains, export_rows
+from ..excel import Column, LedgerSchema, campaign_domains, export_issues, export_rows
 from ..forms.ledger import (
     AttachForm,
     CampaignChoiceForm,
@@ -133,7 +133,7 @@ class IssueExportView(IssueListView):
         )
         if importable:
             schema = LedgerSchema.for_campaign(campaign)
-            prefix = None
+            prefix, names = None, ()
         else:
             prefix_columns = [Column("campaign", _("Campaign"), prefix=True)]
             prefix_columns.append(Column("agency", _("Agency"), prefix=True))
@@ -148,18 +148,14 @@ class IssueExportView(IssueListView):
             )
             schema = LedgerSchema(None, domains, prefix=prefix_columns)
 
+            names = ("tenant__name",) if multi_tenant else ()
+            names += ("campaign__title", "agency__name")
+
             def prefix(issue):
-                values = [issue.campaign.title, issue.agency.name]
-                return [issue.tenant.name, *values] if multi_tenant else values
+                return [issue[name] for name in names]
 
         rows = (
-            issues.select_related("tenant", "campaign", "agency", "domain", "problem_type")
-            .prefetch_related(
-                Prefetch(
-                    "repayments",
-                    queryset=Repayment.objects.order_by().only("issue_id", "paid_on", "amount"),
-                )
-            )
+            export_issues(issues, *names)
             .order_by("campaign_id", "agency_id", "number")
             .iterator(chunk_size=EXPORT_CHUNK)
         )

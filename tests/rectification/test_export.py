@@ -293,3 +293,179 @@ def test_export_streams_many_rows_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         _workbook, rows = sheets(client.get(EXPORT, {"campaign": w.campaign.pk}))
     assert len(rows) == 34
+
+
+def _instance_rows(schema, issues, *, prefix=False, multi_tenant=False):
+    """The rows as the export built them from model instances before it read `.values()` rows
+    (the reference the lean rows must match cell for cell)."""
+    from domains.choices import FieldType
+    from rectification.choices import IssueSource, IssueStatus
+    from rectification.rules import DEFAULT_PAYMENT_TERM_DAYS, arrears_position
+
+    yes, no = excel.yes_no()
+    rows = []
+    for issue in issues.select_related("tenant", "campaign", "agency", "domain", "problem_type"):
+        repayments = [(r.paid_on, r.amount) for r in issue.repayments.all()]
+        arrears = issue.amount_owed is not None
+        position = last = None
+        if arrears:
+            last = max((day for day, _amount in repayments), default=None)
+            position = arrears_position(
+                owed=issue.amount_owed,
+                accepted_on=issue.accepted_on,
+                term_days=issue.payment_term_days,
+                repayments=repayments,
+                today=today(),
+                daily_rate=issue.daily_interest_rate,
+            )
+        computed = {
+            "domain": issue.domain.name,
+            "problem_type": issue.problem_type.name,
+            "source": str(IssueSource(issue.source).label),
+            "status": str(IssueStatus(issue.status).label),
+            "creditor_is_sme": yes if issue.creditor_is_sme else (no if arrears else None),
+            "payment_term_days": issue.payment_term_days
+            if arrears or issue.payment_term_days != DEFAULT_PAYMENT_TERM_DAYS
+            else None,
+            "amount_repaid": issue.amount_repaid if arrears else None,
+            "last_repaid_on": last,
+            "outstanding": position and position.outstanding,
+            "days_overdue": position and position.days_overdue,
+            "interest_due": position and position.interest_due,
+        }
+        row = []
+        if prefix:
+            row += [issue.tenant.name] if multi_tenant else []
+            row += [issue.campaign.title, issue.agency.name]
+        for column in schema.columns:
+            field = column.domain_field
+            if column.prefix:
+                continue
+            if field is None:
+                value = computed.get(column.key, getattr(issue, column.key, None))
+                row.append(None if value == "" else value)
+                continue
+            value = (
+                (issue.extra or {}).get(field.key) if issue.domain_id == field.domain_id else None
+            )
+            if value not in (None, "") and field.field_type in (FieldType.NUMBER, FieldType.MONEY):
+                value = Decimal(value)
+            elif value not in (None, "") and field.field_type == FieldType.DATE:
+                value = datetime.date.fromisoformat(value)
+            row.append(None if value == "" else value)
+        rows.append(row)
+    return rows
+
+
+def _sheet_xml(content: bytes) -> bytes:
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+
+
+@pytest.fixture
+def varied_ledger(ledger):
+    """The ledger with arrears fully repaid, repaid in part without an acceptance date (no due
+    date), unpaid on a 45-day term, and an issue with its optional fields blank."""
+    w = ledger
+    d = today()
+    paid = make_issue(
+        w.campaign,
+        w.a1,
+        creditor_name="乙公司",
+        amount_owed=Decimal("500.00"),
+        accepted_on=d - datetime.timedelta(days=90),
+        extra={"budget": "12", "signed": "2025-12-31"},
+    )
+    services.repayment_add(
+        issue=paid,
+        data={"paid_on": d - datetime.timedelta(days=50), "amount": Decimal("500")},
+        actor=w.clerk_a1,
+    )
+    undated = make_issue(w.campaign, w.a1, creditor_name="丙公司", amount_owed=Decimal("80.50"))
+    for days, amount in ((9, "0.50"), (3, "30")):
+        services.repayment_add(
+            issue=undated,
+            data={"paid_on": d - datetime.timedelta(days=days), "amount": Decimal(amount)},
+            actor=w.clerk_a1,
+        )
+    make_issue(
+        w.campaign,
+        w.a1,
+        creditor_name="丁公司",
+        creditor_is_sme=False,
+        amount_owed=Decimal("1234.56"),
+        accepted_on=d - datetime.timedelta(days=200),
+        payment_term_days=45,
+    )
+    make_issue(w.campaign, w.a1, cause="", handling_opinion="", subject_credit_code="")
+    return w
+
+
+def test_export_rows_match_the_model_instances_cell_for_cell(client, varied_ledger):
+    """The `.values()` rows with the repayments aggregated in the query write the same sheet,
+    byte for byte, as rows built from the issues' model instances and their repayments."""
+    from integrity.xlsx import write_workbook
+
+    w = varied_ledger
+    issues = LedgerIssue.objects.order_by("campaign_id", "agency_id", "number")
+    login(client, w.clerk_a1)
+    response = client.get(EXPORT, {"campaign": w.campaign.pk})
+    schema = excel.LedgerSchema.for_campaign(w.campaign)
+    expected = _instance_rows(schema, issues.filter(campaign=w.campaign, agency=w.a1))
+    assert len(expected) == 7
+    reference = write_workbook([("台账", schema.headers, expected)])
+    assert _sheet_xml(response.content) == _sheet_xml(reference)
+
+    login(client, w.office_staff_a)  # several agencies: the prefix columns
+    response = client.get(EXPORT)
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    headers = next(workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    prefix = [excel.Column("campaign", "", prefix=True), excel.Column("agency", "", prefix=True)]
+    multi = excel.LedgerSchema(None, excel.campaign_domains(w.campaign), prefix=prefix)
+    assert len(headers) == len(multi.columns)
+    expected = _instance_rows(multi, issues, prefix=True)
+    reference = write_workbook([("台账", list(headers), expected)])
+    assert _sheet_xml(response.content) == _sheet_xml(reference)
+
+
+def _export_queries(client, w) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        _workbook, rows = sheets(client.get(EXPORT, {"campaign": w.campaign.pk}))
+    return len(queries), len(rows) - 1
+
+
+def test_export_query_count_does_not_grow_with_the_rows(client, ledger):
+    """Benchmark B5 exports 100,000 rows: the related names and the repayments come with the
+    rows, so 5 and 50 issues (with arrears and repayments) cost the same queries."""
+    w = ledger
+
+    def add(count):
+        for n in range(count):
+            issue = make_issue(
+                w.campaign,
+                w.a1,
+                subject_name=f"主体{n}",
+                creditor_name="甲",
+                amount_owed=Decimal("10"),
+                accepted_on=today() - datetime.timedelta(days=60),
+                extra={"method": "公开招标"},
+            )
+            services.repayment_add(
+                issue=issue,
+                data={"paid_on": today() - datetime.timedelta(days=1), "amount": Decimal("1")},
+                actor=w.clerk_a1,
+            )
+
+    add(2)
+    login(client, w.clerk_a1)
+    client.get(EXPORT, {"campaign": w.campaign.pk})  # warm the session and caches
+    few = _export_queries(client, w)
+    add(45)
+    many = _export_queries(client, w)
+    assert (few[1], many[1]) == (5, 50)
+    assert many[0] == few[0]
