@@ -4,9 +4,12 @@ writes every row in one transaction, or nothing.
 
 `job_start` and `job_request_commit` run in the request; `job_check` and `job_commit` run in
 the tasks (`rectification.import_check`, `rectification.import_commit`), which load the job by
-id and call them. The file is read twice (checked, then re-checked while writing) and streamed
-in batches both times, so memory stays bounded for 100,000 rows: parsed rows are dropped once
-their batch is counted or written, and only the first errors are kept.
+id and call them. The check streams the file in batches, so memory stays bounded for 100,000
+rows: parsed rows are dropped once their batch is counted and staged, and only the first errors
+are kept. The commit reads the staged rows (`rectification.staged`), checks again what can have
+changed since (the issues that rows name, the campaign still running, the numbering), and
+writes them set-based; it checks the workbook again only when the rows were not staged or the
+campaign's configuration changed since.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +30,11 @@ from django.utils.translation import ngettext
 from accounts.models import Agency, User
 from accounts.services import notify
 from integrity.attachments import safe_name
-from integrity.bulk import foreign_keys_checked_at_once
+from integrity.bulk import foreign_keys_checked_at_once, triggers_told_nothing_is_ignored
 from integrity.faults import fault_point
 from integrity.xlsx import XlsxError, read_rows
 
-from . import excel
+from . import excel, staged
 from .choices import CampaignStatus, ImportStatus
 from .excel import LedgerSchema, ParsedRow, RowParser
 from .models import Campaign, ImportJob, LedgerIssue, Participation, Repayment
@@ -133,17 +136,20 @@ def _read(job: ImportJob) -> bytes:
         return stream.read()
 
 
+def _parser(job: ImportJob) -> RowParser:
+    schema = LedgerSchema.for_campaign(job.campaign)
+    return RowParser(schema, job.campaign, today=timezone.localdate())
+
+
 def _batches(
     job: ImportJob,
     data: bytes,
+    parser: RowParser,
     *,
-    lock: bool,
     on_progress: Callable[[int], None],
 ) -> Iterator[list[ParsedRow]]:
     """The file's rows, parsed and resolved against the existing issues, in batches."""
-    schema = LedgerSchema.for_campaign(job.campaign)
-    parser = RowParser(schema, job.campaign, today=timezone.localdate())
-    rows = read_rows(data, schema.headers, max_rows=excel.LEDGER_IMPORT_MAX_ROWS)
+    rows = read_rows(data, parser.schema.headers, max_rows=excel.LEDGER_IMPORT_MAX_ROWS)
     batch: list[ParsedRow] = []
     done = 0
     for number, raw in rows:
@@ -152,13 +158,33 @@ def _batches(
         if done % PROGRESS_EVERY == 0:
             on_progress(done)
         if len(batch) >= BATCH_SIZE:
-            parser.resolve(batch, job.agency_id, lock=lock)
+            parser.resolve(batch, job.agency_id)
             yield batch
             batch = []
     if batch:
-        parser.resolve(batch, job.agency_id, lock=lock)
+        parser.resolve(batch, job.agency_id)
         yield batch
     on_progress(done)
+
+
+def _stage(
+    job: ImportJob, parser: RowParser, data: bytes, on_progress: Callable[[int], None]
+) -> tuple[Summary, staged.Staged | None]:
+    """Check every row of the file; the rows of a file without errors come back staged."""
+    summary = Summary()
+    writer = staged.Writer(job, staged.fingerprint(parser))
+    try:
+        for batch in _batches(job, data, parser, on_progress=on_progress):
+            summary.add(batch)
+            if not summary.error_count:
+                writer.add(batch)
+    except BaseException:
+        writer.discard()
+        raise
+    if summary.error_count:
+        writer.discard()
+        return summary, None
+    return summary, writer.finish()
 
 
 @dataclass
@@ -215,8 +241,12 @@ def job_check(job_id: int) -> ImportJob:
         _require_running(job.campaign)
         data = _read(job)
         on_progress = _progress_writer(job, excel.estimate_rows(data))
-        for batch in _batches(job, data, lock=False, on_progress=on_progress):
-            summary.add(batch)
+        summary, rows = _stage(job, _parser(job), data, on_progress)
+        if rows is not None:
+            try:
+                staged.save(job, rows)
+            finally:
+                rows.close()
     except XlsxError as exc:
         message = str(exc)
     except ValidationError as exc:
@@ -228,6 +258,8 @@ def job_check(job_id: int) -> ImportJob:
     if not message and not summary.total:
         message = _("The file has no data rows.")
     job.status = ImportStatus.INVALID if message or summary.error_count else ImportStatus.VALID
+    if job.status == ImportStatus.INVALID:
+        staged.discard(job)
     if summary.error_count and not message:
         message = ngettext(
             "%(n)d error found. Correct the file and upload it again.",
@@ -269,9 +301,25 @@ class CommitRefused(Exception):
         self.count = count
 
 
+def _refused(summary: Summary) -> CommitRefused:
+    return CommitRefused(
+        ngettext(
+            "The ledger changed since the file was checked: %(n)d error found. Nothing "
+            "was imported; upload the file again.",
+            "The ledger changed since the file was checked: %(n)d errors found. Nothing "
+            "was imported; upload the file again.",
+            summary.error_count,
+        )
+        % {"n": summary.error_count},
+        summary.errors,
+        summary.error_count,
+    )
+
+
 def _write(job: ImportJob) -> Summary:
-    """Every row, in the caller's transaction: new issues numbered under the participation's
-    lock and created in bulk, changed issues updated in bulk, repayments added."""
+    """Every row, in the caller's transaction: the rows that name an issue checked again against
+    it (locked) and the issues updated in bulk, then the new issues numbered under the
+    participation's lock and created set-based from the staged rows, with their repayments."""
     _require_running(job.campaign)
     participation = (
         Participation.objects.select_for_update()
@@ -280,60 +328,85 @@ def _write(job: ImportJob) -> Summary:
     )
     if participation is None:
         raise ValidationError(_("The agency does not take part in this campaign."))
-    actor = job.created_by
+    triggers_told_nothing_is_ignored()
+    parser = _parser(job)
     note = _("Imported from Excel")
-    now = timezone.now()
-    summary = Summary()
-    data = _read(job)
     on_progress = _progress_writer(job, job.total_rows or None)
-    for batch in _batches(job, data, lock=True, on_progress=on_progress):
-        summary.add(batch)
-        if summary.error_count:
-            raise CommitRefused(
-                ngettext(
-                    "The ledger changed since the file was checked: %(n)d error found. Nothing "
-                    "was imported; upload the file again.",
-                    "The ledger changed since the file was checked: %(n)d errors found. Nothing "
-                    "was imported; upload the file again.",
-                    summary.error_count,
-                )
-                % {"n": summary.error_count},
-                summary.errors,
-                summary.error_count,
+    summary = Summary()
+    with connection.cursor() as cursor, staged.table(cursor):
+        new = _load_staged(job, parser, cursor, on_progress)
+        for batch in staged.numbered_rows(cursor, BATCH_SIZE):
+            parser.resolve(batch, job.agency_id, lock=True)
+            summary.add(batch)
+            if summary.error_count:
+                raise _refused(summary)
+            _update(job, batch, note)
+            on_progress(summary.total)
+            fault_point("import_commit:after_batch")
+        done = summary.total
+        for after in range(0, new, BATCH_SIZE):
+            upto = min(after + BATCH_SIZE, new)
+            staged.insert_new(
+                cursor,
+                job,
+                first_number=participation.last_issue_number + 1,
+                after=after,
+                upto=upto,
+                today=parser.today,
+                note=note,
             )
-        created, repayments = [], []
-        for row in batch:
-            if row.action != "new":
-                continue
-            participation.last_issue_number += 1
-            issue = LedgerIssue(
-                tenant_id=job.tenant_id,
-                campaign_id=job.campaign_id,
-                agency_id=job.agency_id,
-                number=participation.last_issue_number,
-                amount_repaid=row.repayment,
-                import_job=job,
-                created_by=actor,
-                **row.data,
-            )
-            created.append((issue, row))
-        LedgerIssue.objects.bulk_create([issue for issue, _row in created])
-        repayments += [(issue, row) for issue, row in created if row.repayment]
-        updated = []
-        for row in batch:
-            if row.action != "update":
-                continue
-            issue = row.issue
-            for key in row.changed:
-                setattr(issue, key, row.data[key])
-            issue.amount_repaid += row.repayment
-            issue.import_job = job
-            issue.updated_at = now
-            updated.append(issue)
-            if row.repayment:
-                repayments.append((issue, row))
-        if updated:
-            LedgerIssue.objects.bulk_update(updated, UPDATE_FIELDS)
+            on_progress(done + upto)
+            fault_point("import_commit:after_batch")
+    participation.last_issue_number += new
+    participation.save(update_fields=["last_issue_number"])
+    summary.total += new
+    summary.new += new
+    return summary
+
+
+def _load_staged(
+    job: ImportJob, parser: RowParser, cursor, on_progress: Callable[[int], None]
+) -> int:
+    """Load the job's staged rows into the transaction's table; returns how many are new. Rows
+    that were not staged (a job checked before rows were), or were checked against another
+    configuration of the campaign, are checked again from the workbook."""
+    rows = staged.saved(job, staged.fingerprint(parser))
+    if rows is not None:
+        try:
+            if staged.load(cursor, job, rows):
+                return rows.new
+        finally:
+            rows.close()
+    summary, rows = _stage(job, parser, _read(job), on_progress)
+    if summary.error_count:
+        raise _refused(summary)
+    try:
+        if not staged.load(cursor, job, rows):
+            raise RuntimeError("Rows staged in this transaction did not load.")
+        return rows.new
+    finally:
+        rows.close()
+
+
+def _update(job: ImportJob, batch: list[ParsedRow], note: str) -> None:
+    """The issues that rows of the batch change, and the repayments they add."""
+    now = timezone.now()
+    updated, repayments = [], []
+    for row in batch:
+        if row.action != "update":
+            continue
+        issue = row.issue
+        for key in row.changed:
+            setattr(issue, key, row.data[key])
+        issue.amount_repaid += row.repayment
+        issue.import_job = job
+        issue.updated_at = now
+        updated.append(issue)
+        if row.repayment:
+            repayments.append((issue, row))
+    if updated:
+        LedgerIssue.objects.bulk_update(updated, UPDATE_FIELDS)
+    if repayments:
         Repayment.objects.bulk_create(
             [
                 Repayment(
@@ -342,14 +415,11 @@ def _write(job: ImportJob) -> Summary:
                     paid_on=row.repaid_on,
                     amount=row.repayment,
                     note=note,
-                    created_by=actor,
+                    created_by_id=job.created_by_id,
                 )
                 for issue, row in repayments
             ]
         )
-        fault_point("import_commit:after_batch")
-    participation.save(update_fields=["last_issue_number"])
-    return summary
 
 
 def _notify_done(job: ImportJob) -> None:
@@ -421,8 +491,10 @@ def job_commit(job_id: int) -> ImportJob:
         status = ImportStatus.FAILED
         message = _("The import failed. Nothing was imported; try again or ask the office.")
     else:
+        staged.discard(job)
         cache.delete(progress_key(job.pk))
         return job
+    staged.discard(job)  # the job is done: it cannot be committed again
     with transaction.atomic():
         job.status = status
         job.message = message

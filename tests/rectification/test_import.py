@@ -9,10 +9,14 @@ import os
 import resource
 import time
 import zipfile
+import zlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext
@@ -23,6 +27,7 @@ from domains.models import KeyDomain, ProblemType
 from rectification import excel, importing, services
 from rectification.choices import ImportStatus, IssueSource, IssueStatus
 from rectification.models import ImportJob, LedgerIssue, Participation, Repayment
+from rectification.tasks import import_commit
 from tests.conftest import login
 from tests.factories import credit_code, make_campaign, make_issue
 from tests.rectification.ledger_helpers import (
@@ -656,6 +661,150 @@ def test_language_of_the_upload_is_the_language_of_the_check(
         client.post(f"{UPLOAD}?campaign={w.campaign.pk}", {"file": upload_file(content)})
     job = last_job()
     assert job.status == ImportStatus.VALID, (job.message, job.errors)
+
+
+# The commit writes the rows the check staged ---------------------------------------------------
+
+
+def _staged_name(job) -> str:
+    return f"{job.file.name}.rows"
+
+
+def _commit_job(job, w):
+    """Ask for the import and run the commit task (as the worker would, with its audit
+    context)."""
+    importing.job_request_commit(job=job, actor=w.clerk_a1, language="zh-hans")
+    import_commit(job.pk, "zh-hans")
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _arrears_rows(w, count: int) -> list[list]:
+    paid = today() - datetime.timedelta(days=1)
+    rows = []
+    for n in range(count):
+        values = {"subject_name": f"失信主体{n}"}
+        if n % 3 == 0:
+            values.update(
+                creditor_name=f"承德市第{n}建筑有限公司",
+                accepted_on=today() - datetime.timedelta(days=60),
+                amount_owed=1000 + n,
+                amount_repaid=n % 7,
+                last_repaid_on=paid,
+            )
+        rows.append(good_row(w, **values))
+    return rows
+
+
+def test_the_commit_writes_the_checked_rows_without_reading_the_workbook_again(ledger):
+    w = ledger
+    job = import_job_for(w.a1, campaign=w.campaign, rows=_arrears_rows(w, 30), user=w.clerk_a1)
+    assert job.status == ImportStatus.VALID, job.errors
+    storage = job.file.storage
+    assert storage.exists(_staged_name(job))
+    with storage.open(job.file.name, "wb") as upload:  # the workbook is no longer read
+        upload.write(b"not a workbook")
+    job = _commit_job(job, w)
+    assert job.status == ImportStatus.COMMITTED, job.message
+    assert (job.total_rows, job.new_rows, job.updated_rows) == (30, 30, 0)
+    issues = LedgerIssue.objects.filter(import_job=job).order_by("number")
+    assert [i.subject_name for i in issues] == [f"失信主体{n}" for n in range(30)]
+    assert [i.number for i in issues] == list(range(1, 31))
+    owed = issues.get(subject_name="失信主体3")
+    assert owed.amount_owed == Decimal("1003.00") and owed.amount_repaid == Decimal("3.00")
+    assert owed.repayments.get().paid_on == today() - datetime.timedelta(days=1)
+    # n % 3 == 0 and n % 7 != 0: a repayment each, with the import's note and author.
+    repayments = Repayment.objects.filter(issue__import_job=job)
+    assert repayments.count() == 8
+    assert set(repayments.values_list("note", "created_by", "tenant")) == {
+        (gettext("Imported from Excel"), w.clerk_a1.pk, w.county_a.pk)
+    }
+    assert not storage.exists(_staged_name(job))  # dropped once committed
+
+
+def test_every_row_written_from_the_staged_rows_is_audited_and_stamped(ledger):
+    w = ledger
+    job = import_job_for(w.a1, campaign=w.campaign, rows=_arrears_rows(w, 12), user=w.clerk_a1)
+    job = _commit_job(job, w)
+    assert job.status == ImportStatus.COMMITTED, job.message
+    issues = list(LedgerIssue.objects.filter(import_job=job))
+    repayments = list(Repayment.objects.filter(issue__import_job=job))
+    assert len(issues) == 12 and len(repayments) == 3
+    for model, rows in ((LedgerIssue, issues), (Repayment, repayments)):
+        event_model = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
+        events = event_model.objects.filter(pgh_obj_id__in=[row.pk for row in rows])
+        assert sorted(events.values_list("pgh_obj_id", "pgh_label")) == sorted(
+            (row.pk, "insert") for row in rows
+        )
+        contexts = {event.pgh_context.metadata["source"] for event in events}
+        assert contexts == {"task:rectification.import_commit"}
+        assert all(row.sync_txid > 0 and row.updated_at for row in rows)
+
+
+def test_staged_rows_missing_altered_or_damaged_are_checked_again_from_the_workbook(ledger):
+    w = ledger
+    for spoil in ("missing", "altered", "damaged"):
+        rows = [good_row(w, subject_name=f"{spoil}{n}") for n in range(3)]
+        job = import_job_for(w.a1, campaign=w.campaign, rows=rows, user=w.clerk_a1)
+        storage, name = job.file.storage, _staged_name(job)
+        if spoil == "missing":
+            storage.delete(name)  # e.g. a job checked before the rows were staged
+        else:
+            with storage.open(name, "rb") as stream:
+                header, body = stream.readline(), stream.read()
+            if spoil == "altered":
+                body = zlib.compress(zlib.decompress(body).replace(spoil.encode(), b"forged"))
+            else:
+                body = body[: len(body) // 2] + b"\x00" * 10
+            storage.delete(name)
+            storage.save(name, io.BytesIO(header + body))
+        job = _commit_job(job, w)
+        assert job.status == ImportStatus.COMMITTED, job.message
+        names = LedgerIssue.objects.filter(import_job=job).values_list("subject_name", flat=True)
+        assert sorted(names) == [f"{spoil}{n}" for n in range(3)]
+
+
+def test_a_configuration_changed_since_the_check_checks_the_workbook_again(ledger):
+    w = ledger
+    job = import_job_for(w.a1, campaign=w.campaign, rows=[good_row(w)], user=w.clerk_a1)
+    assert job.status == ImportStatus.VALID
+    name = row_for(w.campaign)[
+        excel.LedgerSchema.for_campaign(w.campaign).headers.index(gettext("Problem type"))
+    ]
+    ProblemType.objects.filter(tenant=w.county_a, name=name).update(is_active=False)
+    before = table()
+    job = _commit_job(job, w)
+    assert job.status == ImportStatus.FAILED and job.error_count == 1
+    assert job.errors[0]["row"] == 2 and job.errors[0]["column"] == gettext("Problem type")
+    assert table() == before
+
+
+def test_the_commit_makes_as_many_queries_for_50_rows_as_for_500(ledger):
+    w = ledger
+    issue = issue_for(w.a1, campaign=w.campaign, arrears=True, extra={"method": "公开招标"})
+    counts = []
+    for count in (50, 500):
+        update = good_row(
+            w,
+            number=issue.number,
+            subject_name=f"县财政局（{count}）",
+            creditor_name=issue.creditor_name,
+            accepted_on=issue.accepted_on,
+            amount_owed=100000,
+            amount_repaid=1000 + count,
+            last_repaid_on=today(),
+            discovered_on=issue.discovered_on,
+        )
+        rows = [update, *_arrears_rows(w, count)]
+        job = import_job_for(w.a1, campaign=w.campaign, rows=rows, user=w.clerk_a1)
+        importing.job_request_commit(job=job, actor=w.clerk_a1, language="zh-hans")
+        with CaptureQueriesContext(connection) as queries:
+            job = importing.job_commit(job.pk)
+        assert job.status == ImportStatus.COMMITTED, job.message
+        assert (job.new_rows, job.updated_rows) == (count, 1)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    issue.refresh_from_db()
+    assert issue.amount_repaid == Decimal("1500.00") and issue.subject_name == "县财政局（500）"
 
 
 # 100,000 rows ---------------------------------------------------------------------------------
