@@ -465,6 +465,11 @@ def grant_app_role(role: str, using: str = "default", connection=None) -> bool:
             f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
             f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {quoted}",
             f"REVOKE DELETE ON pghistory_context FROM {quoted}",
+            # Every pgtrigger trigger (the audit trail's among them) first reads this setting;
+            # unset, the read raises an error the trigger catches, a subtransaction per row
+            # written (7x the rest of the audit trigger). The empty list ignores no trigger;
+            # pgtrigger.ignore() still sets its own for a transaction.
+            f"ALTER ROLE {quoted} SET \"pgtrigger.ignore\" = '{{}}'",
         ]
         statements += [
             f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" FROM {quoted}'

@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 from accounts.models import Agency, User
 from accounts.services import notify
 from integrity.attachments import safe_name
-from integrity.bulk import foreign_keys_checked_at_once, triggers_told_nothing_is_ignored
+from integrity.bulk import foreign_keys_checked_at_once
 from integrity.faults import fault_point
 from integrity.xlsx import XlsxError, read_rows
 
@@ -328,7 +328,6 @@ def _write(job: ImportJob) -> Summary:
     )
     if participation is None:
         raise ValidationError(_("The agency does not take part in this campaign."))
-    triggers_told_nothing_is_ignored()
     parser = _parser(job)
     note = _("Imported from Excel")
     on_progress = _progress_writer(job, job.total_rows or None)

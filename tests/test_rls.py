@@ -188,6 +188,14 @@ def test_the_application_role_is_bound_by_the_policies(db):
     assert owner != role  # migrations ran as the owner
 
 
+def test_the_application_role_starts_with_no_trigger_ignored(db):
+    """grant_app_role sets pgtrigger.ignore to the empty list for the role's sessions: every
+    trigger runs, and none pays for an error reading an unset setting on each row."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('pgtrigger.ignore', true)")
+        assert cursor.fetchone()[0] == "{}"
+
+
 # Scoping ---------------------------------------------------------------------------------------
 
 
