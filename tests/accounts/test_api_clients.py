@@ -2,17 +2,20 @@
 per-client throttles, city-over-county reads and county-over-county refusal."""
 
 import hashlib
+import time
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import services
-from accounts.choices import Outcome, Role, SecurityEventKind
+from accounts import api_client_cache, services
+from accounts.choices import Outcome, Role, SecurityEventKind, TenantLevel
 from accounts.models import ApiClient, SecurityEvent, User
 from tests.conftest import login
-from tests.factories import TrustRecordFactory
+from tests.factories import AgencyFactory, TrustRecordFactory
 
 RECORDS = "/api/v1/records/"
 
@@ -45,7 +48,7 @@ def test_office_admin_issues_a_key_that_is_shown_once_and_kept_hashed(client, wo
     stored = ApiClient.objects.get(name="市信用平台")
     assert stored.tenant == world.county_a and stored.scopes == ["record", "ledger-issue"]
     assert stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
-    secret = key.rsplit("_", 1)[1]
+    secret = key.split("_", 2)[2]  # the secret itself may contain "_"
     row = ApiClient.objects.filter(pk=stored.pk).values().get()
     assert not any(secret in str(value) for value in row.values())
     issued = SecurityEvent.objects.get(kind=SecurityEventKind.API_KEY_ISSUED)
@@ -219,3 +222,86 @@ def test_client_identities_are_not_counted_as_users(client, world):
     issue(world.county_a, world.office_admin_a, name="另一个")
     after = {t.pk: t.user_count for t in client.get("/").context["tenants"]}
     assert after == counts
+
+
+# Each worker keeps the clients it accepted (accounts.api_client_cache) ------------------------
+
+
+def test_a_key_accepted_and_kept_by_the_worker_is_refused_at_once_when_rotated_or_revoked(
+    client, world
+):
+    api_client, key = issue(world.county_a, world.office_admin_a)
+    assert get(client, RECORDS, key).status_code == 200
+    assert get(client, RECORDS, key).status_code == 200  # now from the worker's copy
+    new_key = services.api_client_rotate(client=api_client, actor=world.office_admin_a)
+    assert get(client, RECORDS, key).status_code == 401
+    assert get(client, RECORDS, new_key).status_code == 200
+    assert get(client, RECORDS, new_key).status_code == 200
+    api_client.refresh_from_db()
+    services.api_client_revoke(client=api_client, actor=world.office_admin_a)
+    assert get(client, RECORDS, new_key).status_code == 401
+
+
+def test_a_kept_client_follows_its_scopes_and_its_user_at_once(client, world):
+    api_client, key = issue(world.county_a, world.office_admin_a)
+    assert get(client, "/api/v1/complaints/", key).status_code == 200
+    services.api_client_update(
+        client=api_client, data={"scopes": ["record"]}, actor=world.office_admin_a
+    )
+    assert get(client, "/api/v1/complaints/", key).status_code == 403
+    assert get(client, RECORDS, key).status_code == 200
+    services.user_set_active(user=api_client.user, active=False, actor=world.office_admin_a)
+    assert get(client, RECORDS, key).status_code == 401
+
+
+def test_a_county_added_under_the_city_is_read_by_the_kept_city_client_at_once(client, world):
+    a = TrustRecordFactory(tenant=world.county_a, agency=world.a1)
+    _client, key = issue(world.city, world.platform_admin)
+    assert ids(get(client, RECORDS, key)) == {a.pk}
+    assert ids(get(client, RECORDS, key)) == {a.pk}
+    county = services.tenant_create(
+        data={
+            "name": "滦平县",
+            "division_code": "130824",
+            "level": TenantLevel.COUNTY,
+            "parent": world.city,
+        },
+        actor=world.platform_admin,
+    )
+    new = TrustRecordFactory(tenant=county, agency=AgencyFactory(tenant=county))
+    assert ids(get(client, RECORDS, key)) == {a.pk, new.pk}
+
+
+def test_an_accepted_key_costs_no_query_once_the_worker_keeps_its_client(client, world):
+    TrustRecordFactory(tenant=world.county_a, agency=world.a1)
+    _client, key = issue(world.city, world.platform_admin)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert get(client, RECORDS, key).status_code == 200
+        return [q["sql"] for q in captured.captured_queries]
+
+    queries()  # accepted, last use recorded, kept
+    kept = queries()
+    assert not [sql for sql in kept if "accounts_" in sql]
+    api_client_cache.forget()  # a worker that has not seen the key yet
+    fresh = queries()
+    assert len(fresh) == len(kept) + 2  # the client (with user and tenant), the city's counties
+    assert sum('FROM "accounts_apiclient"' in sql for sql in fresh) == 1
+    assert sum('FROM "accounts_tenant"' in sql for sql in fresh) == 1
+
+
+def test_the_client_throttle_refuses_until_the_window_ends_then_lets_through(client, world):
+    cache.clear()
+    _client, key = issue(world.county_a, world.office_admin_a, rate="2/sec")
+    for _attempt in range(5):  # three requests within one second (the machine may be slow)
+        time.sleep(1 - time.time() % 1 + 0.01)
+        second = int(time.time())
+        responses = [get(client, RECORDS, key) for _ in range(3)]
+        if int(time.time()) == second:
+            break
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert responses[2]["Retry-After"] == "1"
+    assert responses[2].json()["error"]["code"] == "throttled"
+    time.sleep(1 - time.time() % 1 + 0.01)
+    assert get(client, RECORDS, key).status_code == 200
