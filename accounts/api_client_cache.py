@@ -4,7 +4,8 @@
 the user's cached visible tenants, `tenancy.visible_tenant_ids`), under the SHA-256 of its key,
 tagged with the generation: a random token in the shared cache. Every request reads the
 generation and its address's refused-key counter in one round trip (MGET); while the generation
-is the one the worker's copies were made under, an accepted key costs no database query.
+is the one the worker's copies were made under, an accepted key costs no database query
+(each copy is read again from the database after MAX_AGE seconds all the same).
 
 Whatever changes what a key may do or whose it is moves the generation, and every worker drops
 all its copies at its next request: a save or delete of an ApiClient (issue, rotate, revoke,
@@ -23,6 +24,7 @@ a generation that the second move makes stale.
 from __future__ import annotations
 
 import secrets
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -31,8 +33,11 @@ from accounts.choices import Role
 
 GENERATION_KEY = "api-clients:generation"
 ENTRIES = 1024  # clients per worker; the whole store is dropped when full
+# However the generation fares (a lost bump, a process writing to another cache), a copy is read
+# from the database again after this many seconds.
+MAX_AGE = 60
 
-_clients: dict[str, object] = {}
+_clients: dict[str, tuple[object, float]] = {}
 _generation: str | None = None
 
 
@@ -49,13 +54,17 @@ def read(failures_key: str) -> tuple[int, str | None]:
 
 
 def get(digest: str, generation: str | None):
-    """The client accepted under this key hash, if the worker's copies are current."""
+    """The client accepted under this key hash, if the worker's copies are current and this one
+    was read from the database less than MAX_AGE seconds ago."""
     global _generation
     if generation is None or generation != _generation:
         _clients.clear()
         _generation = generation
         return None
-    return _clients.get(digest)
+    kept = _clients.get(digest)
+    if kept is None or time.monotonic() - kept[1] >= MAX_AGE:
+        return None
+    return kept[0]
 
 
 def put(digest: str, client, generation: str | None) -> None:
@@ -64,7 +73,7 @@ def put(digest: str, client, generation: str | None) -> None:
         return
     if len(_clients) >= ENTRIES:
         _clients.clear()
-    _clients[digest] = client
+    _clients[digest] = (client, time.monotonic())
 
 
 def forget() -> None:

@@ -104,7 +104,8 @@ def _count(name: str, seconds: int) -> int:
     if isinstance(backend, RedisCache):
         key = backend.make_and_validate_key(name)
         # Django's cache has no INCR that creates the key, nor a pipeline: its Redis client does.
-        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        # MULTI/EXEC: the counter never lives on without its expiry.
+        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=True)
         pipe.incr(key)
         pipe.expire(key, seconds + 1)
         return pipe.execute()[0]

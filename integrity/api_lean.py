@@ -127,7 +127,9 @@ _pages: dict[tuple, tuple] = {}
 
 
 def page_key(view, request) -> tuple | None:
-    if connection.in_atomic_block:
+    if connection.in_atomic_block or not connection.get_autocommit():
+        return None
+    if view.paginator._page_size(request) > PAGE_CACHE_ROWS:  # not kept: no snapshot to read
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_current_snapshot()::text")
@@ -176,9 +178,10 @@ class LeanListMixin:
             if rows:
                 self.lean_finish(rows, data)
             page = (data, self.paginator.position, self.paginator.has_more)
-            if key is not None and len(data) <= PAGE_CACHE_ROWS:
+            if key is not None:
                 _remember(key, page)
-        # The links are this request's, whether the page was built now or kept.
+        # The links are this request's, whether the page was built now or kept (responses
+        # never change their data: the kept rows are shared).
         return self.paginator.page_response(request, *page)
 
     def lean_finish(self, rows: list[dict], data: list[dict]) -> None:

@@ -182,7 +182,7 @@ class _Workbook:
     strings, the workbook and its relationships, the styles that mark dates), read by openpyxl
     as `load_workbook` reads them; the first worksheet's rows read by `rows()`.
 
-    `rows()` gives what openpyxl's read-only worksheet gives (tests/test_xlsx_reader.py compares
+    `rows()` gives what openpyxl's read-only worksheet gives (tests/test_xlsx.py compares
     them) at a quarter of its cost: it builds no cell objects, and does not first parse a sheet
     that declares no dimension (openpyxl's own write-only files) in full to size it. Benchmark
     B4 (the ledger import) spent most of its reading time there."""

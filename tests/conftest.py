@@ -74,16 +74,18 @@ def _fast_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_worker_pages():
-    """Each test starts like a fresh worker process: no page an earlier test's rows made
-    (same division code or ids, other rows) in scoring.page_cache or integrity.api_lean."""
+    """Each test starts like a fresh worker process: nothing an earlier test's rows made (same
+    division code or ids, other rows) in scoring.page_cache, integrity.api_lean or
+    accounts.api_client_cache."""
+    from accounts import api_client_cache
     from integrity import api_lean
     from scoring import page_cache
 
-    page_cache.forget()
-    api_lean.forget_pages()
+    for forget in (page_cache.forget, api_lean.forget_pages, api_client_cache.forget):
+        forget()
     yield
-    page_cache.forget()
-    api_lean.forget_pages()
+    for forget in (page_cache.forget, api_lean.forget_pages, api_client_cache.forget):
+        forget()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from domains import services as record_services
 from domains.models import TrustRecord
-from tests.factories import AgencyFactory, TenantFactory, TrustRecordFactory
+from integrity.masking import mask_id_number
+from tests.factories import AgencyFactory, TenantFactory, TrustRecordFactory, resident_id
 from tests.test_api_sync import key_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,3 +99,26 @@ def test_nothing_is_kept_inside_a_transaction(client):
         transaction.set_rollback(True)
     after, read = get(client, key)
     assert read and after == first
+
+
+def test_each_user_gets_the_page_masked_for_them(world, client):
+    """The same records, kept for the county's office (full ID numbers), are not what the
+    city's viewer gets (masked), and the other way round."""
+    w = world
+    record = TrustRecordFactory(
+        agency=w.a1,
+        subject_type="civil_servant",
+        subject_name="张三",
+        person_id_number=resident_id(11),
+        person_position="科长",
+        severity="general",
+    )
+    shown = {}
+    for user in (w.office_admin_a, w.city_viewer, w.office_admin_a, w.city_viewer):
+        client.force_login(user)
+        body = client.get(RECORDS).json()
+        shown.setdefault(user.username, set()).add(
+            next(r["person_id_number"] for r in body["results"] if r["id"] == record.pk)
+        )
+    assert shown[w.office_admin_a.username] == {record.person_id_number}
+    assert shown[w.city_viewer.username] == {mask_id_number(record.person_id_number)}
